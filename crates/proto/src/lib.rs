@@ -7,6 +7,8 @@
 
 #![allow(missing_docs, unreachable_pub, clippy::large_enum_variant)]
 
+pub mod wire;
+
 /// The encoded `FileDescriptorSet` of every `.proto` under `proto/`, including
 /// `google/type/date.proto` and the well-known types they import.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
