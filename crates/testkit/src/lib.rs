@@ -71,8 +71,12 @@ impl TestNode {
     }
 
     async fn start_in(roles: Vec<Role>, data: DataDir, clock: Arc<ManualClock>) -> TestNode {
+        Self::start_at(roles, data, clock, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    async fn start_at(roles: Vec<Role>, data: DataDir, clock: Arc<ManualClock>, listen_addr: SocketAddr) -> TestNode {
         let config = Config {
-            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            listen_addr,
             data_dir: data.path().to_path_buf(),
             durability: Durability::Flush,
             drain: Duration::from_secs(2),
@@ -178,5 +182,13 @@ impl StoppedNode {
     /// The stopped node's data directory.
     pub fn data_dir(&self) -> &Path {
         self.data.path()
+    }
+}
+
+impl StoppedNode {
+    /// Starts the same services on the same data directory and the same address
+    /// (so clients holding the old URL reconnect), as a restarted pod would.
+    pub async fn restart_at(self, addr: SocketAddr) -> TestNode {
+        TestNode::start_at(self.roles, self.data, self.clock, addr).await
     }
 }
