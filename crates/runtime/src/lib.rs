@@ -1,1 +1,42 @@
-//! placeholder
+//! Server plumbing shared by every treaty service and the `treaty` binary: configuration from
+//! `TREATY_*` variables, logging, health, reflection, graceful shutdown and clients to peers.
+//!
+//! A binary's `main` stays short:
+//!
+//! ```no_run
+//! # async fn run(services: treaty_runtime::Services) -> Result<(), treaty_runtime::Error> {
+//! use treaty_runtime::{Config, Server, Shutdown, announce, init_tracing};
+//!
+//! let config = Config::from_env()?;
+//! init_tracing(&config.log, config.log_format)?;
+//! tracing::info!(%config, "starting");
+//! let server = Server::bind(config.listen_addr).await?.with_drain(config.drain);
+//! let shutdown = Shutdown::new();
+//! shutdown.trigger_on_signals()?;
+//! // ... open storage, spawn background tasks that watch `shutdown` ...
+//! announce(server.local_addr()).expect("stdout is writable");
+//! server.serve(services, shutdown).await?;
+//! // ... flush storage; exit 0 ...
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod client;
+pub mod config;
+mod error;
+mod health;
+mod retry;
+mod server;
+mod shutdown;
+mod telemetry;
+
+pub use client::{ClientConfig, connect, wait_until_service_serving, wait_until_serving};
+pub use config::{Config, ConfigError, Durability, Env, LogFormat, Lookup, VARIABLES, redact};
+pub use error::Error;
+pub use health::Health;
+pub use retry::{RetryPolicy, is_timeout, with_retry};
+pub use server::{Server, Services, announce};
+pub use shutdown::{Shutdown, shutdown_signal};
+pub use telemetry::{init_tracing, request_span};

@@ -1,0 +1,366 @@
+//! Configuration read from `TREATY_*` variables through a [`Lookup`] seam.
+//!
+//! Every variable has a default in code, so an empty environment is a valid local setup. A variable
+//! that is set to the empty string counts as unset, which lets a manifest blank out a value without
+//! deleting the line. A value that is set but malformed is an error that names the variable and says
+//! what it accepts; nothing falls back to a default silently.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the server listens (`IP:PORT`; port 0 picks a free port).
+pub const LISTEN_ADDR: &str = "TREATY_LISTEN_ADDR";
+/// The directory that holds this process's sled databases.
+pub const DATA_DIR: &str = "TREATY_DATA_DIR";
+/// The `tracing` filter, such as `info` or `treaty=debug,h2=warn`.
+pub const LOG: &str = "TREATY_LOG";
+/// The log line format: `plain` or `json`.
+pub const LOG_FORMAT: &str = "TREATY_LOG_FORMAT";
+/// How far a commit goes before it is acknowledged: `flush` or `fsync`.
+pub const DURABILITY: &str = "TREATY_DURABILITY";
+/// The URL of the registry service, for the services that call it.
+pub const REGISTRY_ADDR: &str = "TREATY_REGISTRY_ADDR";
+/// The URL of the approvals service, for the services that call it.
+pub const APPROVALS_ADDR: &str = "TREATY_APPROVALS_ADDR";
+/// The URL of the notification service, for the services that call it.
+pub const NOTIFICATION_ADDR: &str = "TREATY_NOTIFICATION_ADDR";
+/// The URL of the audit service, for the journal shippers.
+pub const AUDIT_ADDR: &str = "TREATY_AUDIT_ADDR";
+/// How many whole seconds in-flight requests get to finish after shutdown starts.
+pub const DRAIN_SECONDS: &str = "TREATY_DRAIN_SECONDS";
+/// The deadline of each outgoing call to a peer, in milliseconds.
+pub const REQUEST_TIMEOUT_MS: &str = "TREATY_REQUEST_TIMEOUT_MS";
+
+/// Every `TREATY_*` variable that [`Config::from_lookup`] reads, for deploy checks against manifests.
+pub const VARIABLES: &[&str] = &[
+    LISTEN_ADDR,
+    DATA_DIR,
+    LOG,
+    LOG_FORMAT,
+    DURABILITY,
+    REGISTRY_ADDR,
+    APPROVALS_ADDR,
+    NOTIFICATION_ADDR,
+    AUDIT_ADDR,
+    DRAIN_SECONDS,
+    REQUEST_TIMEOUT_MS,
+];
+
+/// A source of configuration values, so tests pass a map instead of setting process variables.
+pub trait Lookup {
+    /// Returns the value of `key`, or `None` when it is not set.
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+/// The process environment as a [`Lookup`].
+///
+/// A value that is not valid UTF-8 is returned lossily converted, so that it fails validation with
+/// a visible message instead of being silently treated as unset.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Env;
+
+impl Lookup for Env {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var_os(key).map(|v| v.to_string_lossy().into_owned())
+    }
+}
+
+impl Lookup for HashMap<String, String> {
+    fn get(&self, key: &str) -> Option<String> {
+        HashMap::get(self, key).cloned()
+    }
+}
+
+impl Lookup for BTreeMap<String, String> {
+    fn get(&self, key: &str) -> Option<String> {
+        BTreeMap::get(self, key).cloned()
+    }
+}
+
+impl<const N: usize> Lookup for [(&str, &str); N] {
+    fn get(&self, key: &str) -> Option<String> {
+        self.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+impl<T: Lookup + ?Sized> Lookup for &T {
+    fn get(&self, key: &str) -> Option<String> {
+        (**self).get(key)
+    }
+}
+
+/// A configuration variable that is set to a value the code does not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}={value:?} is invalid ({reason}); expected {expected}")]
+pub struct ConfigError {
+    /// The variable, such as `TREATY_DRAIN_SECONDS`.
+    pub var: &'static str,
+    /// The value it was set to.
+    pub value: String,
+    /// What the variable accepts, in words.
+    pub expected: &'static str,
+    /// Why the value was refused.
+    pub reason: String,
+}
+
+/// The format of log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    #[default]
+    Plain,
+    /// One JSON object per line, for Kubernetes log collectors.
+    Json,
+}
+
+impl LogFormat {
+    /// Returns the spelling used in `TREATY_LOG_FORMAT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Plain => "plain",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// How far a commit goes before it is acknowledged; the ledger maps this onto its own setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// sled's flush: survives a killed process, not a power cut or a kernel crash.
+    Flush,
+    /// Flush, then fsync of the database files: survives a power cut.
+    #[default]
+    Fsync,
+}
+
+impl Durability {
+    /// Returns the spelling used in `TREATY_DURABILITY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::Flush => "flush",
+            Durability::Fsync => "fsync",
+        }
+    }
+}
+
+/// The effective configuration of one `treaty` process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Where the server listens (`TREATY_LISTEN_ADDR`, default `127.0.0.1:50051`).
+    pub listen_addr: SocketAddr,
+    /// The directory for sled databases (`TREATY_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// The `tracing` filter (`TREATY_LOG`, default `info`).
+    pub log: String,
+    /// The log line format (`TREATY_LOG_FORMAT`, default `plain`).
+    pub log_format: LogFormat,
+    /// The commit durability (`TREATY_DURABILITY`, default `fsync`).
+    pub durability: Durability,
+    /// The registry's URL (`TREATY_REGISTRY_ADDR`), if this process calls a remote registry.
+    pub registry_addr: Option<String>,
+    /// The approvals service's URL (`TREATY_APPROVALS_ADDR`), if it is remote.
+    pub approvals_addr: Option<String>,
+    /// The notification service's URL (`TREATY_NOTIFICATION_ADDR`), if it is remote.
+    pub notification_addr: Option<String>,
+    /// The audit service's URL (`TREATY_AUDIT_ADDR`), if it is remote.
+    pub audit_addr: Option<String>,
+    /// How long in-flight requests may drain after shutdown starts (`TREATY_DRAIN_SECONDS`, default 10).
+    pub drain: Duration,
+    /// The deadline of each call to a peer (`TREATY_REQUEST_TIMEOUT_MS`, default 5000).
+    pub request_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            data_dir: PathBuf::from("./data"),
+            log: "info".to_owned(),
+            log_format: LogFormat::Plain,
+            durability: Durability::Fsync,
+            registry_addr: None,
+            approvals_addr: None,
+            notification_addr: None,
+            audit_addr: None,
+            drain: Duration::from_secs(10),
+            request_timeout: Duration::from_millis(5000),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(&Env)
+    }
+
+    /// Reads the configuration from `lookup`, using the default of every variable that is unset or empty.
+    pub fn from_lookup(lookup: &impl Lookup) -> Result<Config, ConfigError> {
+        let d = Config::default();
+        let peer = |var| {
+            read(
+                lookup,
+                var,
+                "an http:// URL such as http://registry:50051",
+                parse_peer_url,
+            )
+        };
+        Ok(Config {
+            listen_addr: read(lookup, LISTEN_ADDR, "IP:PORT such as 0.0.0.0:50051", |v| {
+                v.parse::<SocketAddr>().map_err(|e| e.to_string())
+            })?
+            .unwrap_or(d.listen_addr),
+            data_dir: read(lookup, DATA_DIR, "a directory path", |v| {
+                Ok(PathBuf::from(v))
+            })?
+            .unwrap_or(d.data_dir),
+            log: read(
+                lookup,
+                LOG,
+                "a tracing filter such as info or treaty=debug,h2=warn",
+                |v| crate::telemetry::parse_filter(v).map(|_| v.to_owned()),
+            )?
+            .unwrap_or(d.log),
+            log_format: read(lookup, LOG_FORMAT, "plain or json", |v| match v {
+                "plain" => Ok(LogFormat::Plain),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("unknown format".to_owned()),
+            })?
+            .unwrap_or(d.log_format),
+            durability: read(lookup, DURABILITY, "flush or fsync", |v| match v {
+                "flush" => Ok(Durability::Flush),
+                "fsync" => Ok(Durability::Fsync),
+                _ => Err("unknown durability level".to_owned()),
+            })?
+            .unwrap_or(d.durability),
+            registry_addr: peer(REGISTRY_ADDR)?,
+            approvals_addr: peer(APPROVALS_ADDR)?,
+            notification_addr: peer(NOTIFICATION_ADDR)?,
+            audit_addr: peer(AUDIT_ADDR)?,
+            drain: read(
+                lookup,
+                DRAIN_SECONDS,
+                "a whole number of seconds such as 10",
+                |v| {
+                    v.parse::<u64>()
+                        .map(Duration::from_secs)
+                        .map_err(|e| e.to_string())
+                },
+            )?
+            .unwrap_or(d.drain),
+            request_timeout: read(
+                lookup,
+                REQUEST_TIMEOUT_MS,
+                "a whole number of milliseconds above 0 such as 5000",
+                |v| match v.parse::<u64>() {
+                    Ok(0) => Err("a zero deadline fails every call".to_owned()),
+                    Ok(ms) => Ok(Duration::from_millis(ms)),
+                    Err(e) => Err(e.to_string()),
+                },
+            )?
+            .unwrap_or(d.request_timeout),
+        })
+    }
+
+    /// Lists the effective configuration as `(variable, value)` pairs, with secrets redacted.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
+        let entries = [
+            (LISTEN_ADDR, self.listen_addr.to_string()),
+            (DATA_DIR, self.data_dir.display().to_string()),
+            (LOG, self.log.clone()),
+            (LOG_FORMAT, self.log_format.as_str().to_owned()),
+            (DURABILITY, self.durability.as_str().to_owned()),
+            (REGISTRY_ADDR, opt(&self.registry_addr)),
+            (APPROVALS_ADDR, opt(&self.approvals_addr)),
+            (NOTIFICATION_ADDR, opt(&self.notification_addr)),
+            (AUDIT_ADDR, opt(&self.audit_addr)),
+            (DRAIN_SECONDS, self.drain.as_secs().to_string()),
+            (
+                REQUEST_TIMEOUT_MS,
+                self.request_timeout.as_millis().to_string(),
+            ),
+        ];
+        entries
+            .into_iter()
+            .map(|(var, value)| (var, redact(var, &value)))
+            .collect()
+    }
+}
+
+/// Formats the effective configuration as `VAR=value` pairs on one line, secrets redacted.
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (var, value)) in self.describe().into_iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{var}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Returns `value` as it may be logged: hidden when `var` names a token, secret or password, and
+/// with any password inside a URL's user-info masked.
+pub fn redact(var: &str, value: &str) -> String {
+    let upper = var.to_ascii_uppercase();
+    if ["TOKEN", "SECRET", "PASSWORD"]
+        .iter()
+        .any(|s| upper.contains(s))
+    {
+        return "<redacted>".to_owned();
+    }
+    if let Some((scheme, rest)) = value.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://<redacted>@{}", &rest[at + 1..]);
+        }
+    }
+    value.to_owned()
+}
+
+/// Checks that `url` is a plain-text gRPC peer URL with a host, such as `http://registry:50051`.
+pub(crate) fn parse_peer_url(url: &str) -> Result<String, String> {
+    let uri: tonic::transport::Uri = url.parse().map_err(|e| format!("{e}"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some(other) => return Err(format!("scheme {other} is not supported")),
+        None => return Err("the scheme is missing".to_owned()),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("the host is missing".to_owned());
+    }
+    Ok(url.to_owned())
+}
+
+/// Reads `var`, treating unset and empty alike, and parses a present value with `parse`.
+fn read<T>(
+    lookup: &impl Lookup,
+    var: &'static str,
+    expected: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    let Some(raw) = lookup.get(var) else {
+        return Ok(None);
+    };
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    parse(value).map(Some).map_err(|reason| ConfigError {
+        var,
+        value: raw.clone(),
+        expected,
+        reason,
+    })
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

@@ -1,0 +1,64 @@
+//! The runtime's error type.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::ConfigError;
+
+/// What went wrong while starting, serving or reaching a peer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A `TREATY_*` variable has a value the code does not accept.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The log filter could not be parsed.
+    #[error(
+        "log filter {filter:?} is invalid ({reason}); expected something like info or treaty=debug,h2=warn"
+    )]
+    InvalidLogFilter {
+        /// The filter as given.
+        filter: String,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// The listen address could not be bound, for example because it is in use.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The bound listener could not report its address.
+    #[error("cannot read the listener's local address: {0}")]
+    LocalAddr(#[source] std::io::Error),
+    /// The SIGTERM or SIGINT handler could not be installed.
+    #[error("cannot install the SIGTERM/SIGINT handlers: {0}")]
+    Signals(#[source] std::io::Error),
+    /// A descriptor set given for reflection could not be decoded.
+    #[error("a descriptor set for reflection is invalid: {0}")]
+    Reflection(#[source] tonic_reflection::server::Error),
+    /// The gRPC server failed while serving.
+    #[error("the gRPC server failed: {0}")]
+    Serve(#[source] tonic::transport::Error),
+    /// A peer URL is not an `http://host:port` URL.
+    #[error(
+        "peer URL {url:?} is invalid ({reason}); expected an http:// URL such as http://registry:50051"
+    )]
+    InvalidPeerUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A peer did not report SERVING in time.
+    #[error("service {service:?} was not SERVING after {waited:?}; last answer: {last}")]
+    NotServing {
+        /// The health service name polled (`""` for the whole server).
+        service: String,
+        /// How long the poll went on.
+        waited: Duration,
+        /// The last status or error seen.
+        last: String,
+    },
+}
