@@ -33,6 +33,8 @@ pub const AUDIT_ADDR: &str = "TREATY_AUDIT_ADDR";
 pub const DRAIN_SECONDS: &str = "TREATY_DRAIN_SECONDS";
 /// The deadline of each outgoing call to a peer, in milliseconds.
 pub const REQUEST_TIMEOUT_MS: &str = "TREATY_REQUEST_TIMEOUT_MS";
+/// How often the approvals scheduler checks for withdrawals that fall due, in milliseconds.
+pub const SCHEDULER_TICK_MS: &str = "TREATY_SCHEDULER_TICK_MS";
 
 /// Every `TREATY_*` variable that [`Config::from_lookup`] reads, for deploy checks against manifests.
 pub const VARIABLES: &[&str] = &[
@@ -47,6 +49,7 @@ pub const VARIABLES: &[&str] = &[
     AUDIT_ADDR,
     DRAIN_SECONDS,
     REQUEST_TIMEOUT_MS,
+    SCHEDULER_TICK_MS,
 ];
 
 /// A source of configuration values, so tests pass a map instead of setting process variables.
@@ -173,6 +176,8 @@ pub struct Config {
     pub drain: Duration,
     /// The deadline of each call to a peer (`TREATY_REQUEST_TIMEOUT_MS`, default 5000).
     pub request_timeout: Duration,
+    /// How often the approvals scheduler looks for due withdrawals (`TREATY_SCHEDULER_TICK_MS`, default 1000).
+    pub scheduler_tick: Duration,
 }
 
 impl Default for Config {
@@ -189,6 +194,7 @@ impl Default for Config {
             audit_addr: None,
             drain: Duration::from_secs(10),
             request_timeout: Duration::from_millis(5000),
+            scheduler_tick: Duration::from_millis(1000),
         }
     }
 }
@@ -264,6 +270,17 @@ impl Config {
                 },
             )?
             .unwrap_or(d.request_timeout),
+            scheduler_tick: read(
+                lookup,
+                SCHEDULER_TICK_MS,
+                "a whole number of milliseconds above 0 such as 1000",
+                |v| match v.parse::<u64>() {
+                    Ok(0) => Err("the scheduler needs a tick above 0".to_owned()),
+                    Ok(ms) => Ok(Duration::from_millis(ms)),
+                    Err(e) => Err(e.to_string()),
+                },
+            )?
+            .unwrap_or(d.scheduler_tick),
         })
     }
 
@@ -284,6 +301,10 @@ impl Config {
             (
                 REQUEST_TIMEOUT_MS,
                 self.request_timeout.as_millis().to_string(),
+            ),
+            (
+                SCHEDULER_TICK_MS,
+                self.scheduler_tick.as_millis().to_string(),
             ),
         ];
         entries

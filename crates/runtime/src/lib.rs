@@ -23,6 +23,7 @@
 
 #![forbid(unsafe_code)]
 
+mod actor;
 mod client;
 pub mod config;
 mod error;
@@ -32,6 +33,7 @@ mod server;
 mod shutdown;
 mod telemetry;
 
+pub use actor::{ACTOR_HEADER, ANONYMOUS, actor};
 pub use client::{ClientConfig, connect, wait_until_service_serving, wait_until_serving};
 pub use config::{Config, ConfigError, Durability, Env, LogFormat, Lookup, VARIABLES, redact};
 pub use error::Error;

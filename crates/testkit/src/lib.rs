@@ -18,7 +18,10 @@ use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 use treaty::node::{self, NodeSpec, Role};
 use treaty_ledger::{Clock, ManualClock};
+use treaty_proto::approvals::approvals_service_client::ApprovalsServiceClient;
 use treaty_proto::audit::audit_service_client::AuditServiceClient;
+use treaty_proto::notification::notification_service_client::NotificationServiceClient;
+use treaty_proto::registry::registry_service_client::RegistryServiceClient;
 use treaty_runtime::{ClientConfig, Config, Durability, Server, Shutdown};
 
 /// How long a test waits for a node to report SERVING before failing.
@@ -80,6 +83,7 @@ impl TestNode {
             data_dir: data.path().to_path_buf(),
             durability: Durability::Flush,
             drain: Duration::from_secs(2),
+            scheduler_tick: Duration::from_millis(20),
             ..Config::default()
         };
         let server = Server::bind(config.listen_addr)
@@ -138,6 +142,27 @@ impl TestNode {
     /// An audit client.
     pub fn audit(&self) -> AuditServiceClient<Channel> {
         AuditServiceClient::new(self.channel())
+    }
+
+    /// A registry client.
+    pub fn registry(&self) -> RegistryServiceClient<Channel> {
+        RegistryServiceClient::new(self.channel())
+    }
+
+    /// An approvals client.
+    pub fn approvals(&self) -> ApprovalsServiceClient<Channel> {
+        ApprovalsServiceClient::new(self.channel())
+    }
+
+    /// A notification client.
+    pub fn notification(&self) -> NotificationServiceClient<Channel> {
+        NotificationServiceClient::new(self.channel())
+    }
+
+    /// Moves the node's clock to 09:00 UTC on `date` (the scheduler's "today").
+    pub fn set_today(&self, date: jiff::civil::Date) {
+        let at = date.at(9, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).expect("a UTC instant").timestamp();
+        self.clock.set(at);
     }
 
     /// Stops the node gracefully (drain, flush) and returns its data directory,

@@ -1,8 +1,5 @@
 //! The gRPC handlers: convert the request, call the store, convert the answer.
 
-use std::pin::Pin;
-
-use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 use treaty_proto::audit as pb;
@@ -73,7 +70,9 @@ fn page(
     Ok((records.iter().map(convert::entry_to_wire).collect(), next))
 }
 
-type TailStream = Pin<Box<dyn Stream<Item = Result<pb::TailResponse, Status>> + Send>>;
+
+/// A server stream, as the generated trait spells it.
+type BoxStream<T> = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 #[tonic::async_trait]
 impl AuditService for AuditApi {
@@ -166,13 +165,11 @@ impl AuditService for AuditApi {
         }))
     }
 
-    type TailStream = TailStream;
-
     #[instrument(skip_all, fields(after = request.get_ref().after_sequence))]
     async fn tail(
         &self,
         request: Request<pb::TailRequest>,
-    ) -> Result<Response<Self::TailStream>, Status> {
+    ) -> Result<Response<BoxStream<pb::TailResponse>>, Status> {
         let mut after = request.into_inner().after_sequence;
         let ledger = self.store.ledger().clone();
         let shutdown = self.shutdown.clone();

@@ -24,10 +24,10 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// A running shipper's progress.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ShipperHandle {
     shipped: watch::Receiver<u64>,
-    task: std::sync::Arc<tokio::task::JoinHandle<()>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl ShipperHandle {
@@ -45,6 +45,11 @@ impl ShipperHandle {
     /// Whether the shipper task has ended (it only ends on shutdown).
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
+    }
+
+    /// The shipper's task, to await after shutdown.
+    pub fn into_task(self) -> tokio::task::JoinHandle<()> {
+        self.task
     }
 }
 
@@ -66,7 +71,7 @@ pub fn spawn(
     ));
     ShipperHandle {
         shipped: rx,
-        task: std::sync::Arc::new(task),
+        task,
     }
 }
 
