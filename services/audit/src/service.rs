@@ -70,9 +70,9 @@ fn page(
     Ok((records.iter().map(convert::entry_to_wire).collect(), next))
 }
 
-
 /// A server stream, as the generated trait spells it.
-type BoxStream<T> = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
+type BoxStream<T> =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 #[tonic::async_trait]
 impl AuditService for AuditApi {

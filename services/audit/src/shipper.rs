@@ -69,10 +69,7 @@ pub fn spawn(
         shutdown,
         tx,
     ));
-    ShipperHandle {
-        shipped: rx,
-        task,
-    }
+    ShipperHandle { shipped: rx, task }
 }
 
 async fn run(

@@ -19,17 +19,15 @@ const BY_STATE: &str = "by_state";
 const BY_STATE_TREATY: &str = "by_state_treaty";
 const BY_TREATY: &str = "by_treaty";
 const BY_CASE: &str = "by_case";
-const REQUESTS: &str = "requests";
 
 /// Every tree the audit store keeps beside the global log.
-pub const TREES: [&str; 7] = [
+pub const TREES: [&str; 6] = [
     SOURCES,
     BY_SOURCE,
     BY_STATE,
     BY_STATE_TREATY,
     BY_TREATY,
     BY_CASE,
-    REQUESTS,
 ];
 
 /// What an `Append` did.
@@ -209,17 +207,28 @@ impl AuditStore {
         source: String,
         entries: Vec<Record>,
     ) -> Result<AppendOutcome, AuditError> {
+        if entries.is_empty() {
+            // A handshake: where does this source stand? Nothing to write.
+            let (log_head, _) = self.ledger.head();
+            let source_head = self.source_head(&source)?;
+            return Ok(AppendOutcome {
+                accepted: 0,
+                duplicates: 0,
+                source_head,
+                log_head,
+            });
+        }
         let entries = Arc::new(entries);
         let request_key = if request_id.is_empty() {
             None
         } else {
-            Some(prefix(&[&source, &request_id]))
+            Some(format!("Append/{source}/{request_id}").into_bytes())
         };
         let outcome = self
             .ledger
             .commit(move |txn| {
                 if let Some(k) = &request_key {
-                    if let Some(first) = txn.tree(REQUESTS).get(k.as_slice())? {
+                    if let Some(first) = txn.recall(k)? {
                         return AppendOutcome::decode(&first).ok_or_else(|| {
                             Abort::Rejected(AuditError::Corrupt(
                                 "a stored answer is unreadable".into(),
@@ -286,8 +295,7 @@ impl AuditStore {
                     log_head: txn.last_appended().0,
                 };
                 if let Some(k) = &request_key {
-                    txn.tree(REQUESTS)
-                        .insert(k.as_slice(), outcome.encode().to_vec())?;
+                    txn.remember(k, &outcome.encode())?;
                 }
                 Ok(outcome)
             })

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use tonic::Code;
+use treaty::node::Role;
 use treaty_audit::convert::source_entry;
 use treaty_ledger::{Abort, Ledger, LedgerConfig, ManualClock, NewRecord, Record, Subject};
 use treaty_proto::audit as pb;
@@ -68,7 +69,7 @@ const BALTIC_STEPS: [(&str, &str, &str); 5] = [
 
 #[tokio::test]
 async fn appended_entries_come_back_in_a_states_history_in_order() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut audit = node.audit();
 
@@ -139,7 +140,7 @@ async fn appended_entries_come_back_in_a_states_history_in_order() {
 
 #[tokio::test]
 async fn a_replayed_append_changes_nothing_and_a_retried_request_id_returns_the_first_answer() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut audit = node.audit();
     let first = audit
@@ -182,7 +183,7 @@ async fn a_replayed_append_changes_nothing_and_a_retried_request_id_returns_the_
 
 #[tokio::test]
 async fn a_gap_is_refused_with_failed_precondition_naming_the_expected_sequence() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut audit = node.audit();
     audit
@@ -218,7 +219,7 @@ async fn a_gap_is_refused_with_failed_precondition_naming_the_expected_sequence(
 
 #[tokio::test]
 async fn an_entry_that_does_not_link_to_its_predecessor_is_refused() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let mine = journal(SOURCE, &BALTIC_STEPS).await;
     let other = journal(SOURCE, &BALTIC_STEPS[1..]).await;
     let mut audit = node.audit();
@@ -247,7 +248,7 @@ async fn an_entry_that_does_not_link_to_its_predecessor_is_refused() {
 
 #[tokio::test]
 async fn an_entry_altered_in_transit_is_refused_as_data_loss() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut request = append(SOURCE, "", &records[..1]);
     request.entries[0].actor = "someone else".into();
@@ -262,7 +263,7 @@ async fn an_entry_altered_in_transit_is_refused_as_data_loss() {
 
 #[tokio::test]
 async fn bad_input_gets_field_violations_and_changes_nothing() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut request = append("Registry!", "", &records[..2]);
     request.entries[0].state = "XX".into();
@@ -300,7 +301,7 @@ async fn bad_input_gets_field_violations_and_changes_nothing() {
 
 #[tokio::test]
 async fn list_entries_filters_and_pages_through_the_log() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut audit = node.audit();
     audit
@@ -369,7 +370,7 @@ async fn list_entries_filters_and_pages_through_the_log() {
 
 #[tokio::test]
 async fn tail_replays_the_log_and_then_streams_new_entries_live() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut audit = node.audit();
     audit
@@ -397,7 +398,7 @@ async fn tail_replays_the_log_and_then_streams_new_entries_live() {
 
 #[tokio::test]
 async fn verify_is_clean_on_an_intact_log_and_names_the_first_altered_entry() {
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     node.audit()
         .append(append(SOURCE, "", &records))

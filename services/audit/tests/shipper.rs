@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use treaty::node::Role;
 use treaty_audit::shipper;
 use treaty_ledger::{Abort, Ledger, LedgerConfig, ManualClock, NewRecord, Subject};
 use treaty_proto::audit as pb;
@@ -26,7 +27,11 @@ async fn record_steps(ledger: &Ledger, from: u32, to: u32) -> u64 {
             .commit(move |txn| {
                 Ok::<_, Abort<()>>(txn.append(NewRecord {
                     kind: "registry.consent_recorded".into(),
-                    subject: Subject { state: Some("EE".into()), treaty: Some("apmbc".into()), case: None },
+                    subject: Subject {
+                        state: Some("EE".into()),
+                        treaty: Some("apmbc".into()),
+                        case: None,
+                    },
                     actor: "depositary".into(),
                     payload: format!("{{\"n\":{n}}}").into_bytes(),
                     ..NewRecord::default()
@@ -44,7 +49,12 @@ async fn log_sequences(node: &TestNode) -> Vec<u64> {
     let mut seen = Vec::new();
     loop {
         let page = audit
-            .list_entries(pb::ListEntriesRequest { source: SOURCE.into(), page_token: token, page_size: 1000, ..Default::default() })
+            .list_entries(pb::ListEntriesRequest {
+                source: SOURCE.into(),
+                page_token: token,
+                page_size: 1000,
+                ..Default::default()
+            })
             .await
             .expect("list")
             .into_inner();
@@ -57,16 +67,24 @@ async fn log_sequences(node: &TestNode) -> Vec<u64> {
 }
 
 #[tokio::test]
-async fn the_shipper_waits_out_an_audit_outage_and_resumes_after_its_own_restart_without_duplicates() {
+async fn the_shipper_waits_out_an_audit_outage_and_resumes_after_its_own_restart_without_duplicates()
+ {
     let source_dir = tempfile::tempdir().expect("a temporary directory");
-    let node = TestNode::start_all().await;
+    let node = TestNode::start(vec![Role::Audit]).await;
     let addr = node.addr();
-    let channel = treaty_runtime::connect(&node.url(), &ClientConfig::default()).await.expect("channel");
+    let channel = treaty_runtime::connect(&node.url(), &ClientConfig::default())
+        .await
+        .expect("channel");
 
     // Ship the first steps while the audit service is up.
     let ledger = open_source(source_dir.path());
     let stop_shipping = Shutdown::new();
-    let handle = shipper::spawn(ledger.clone(), SOURCE.into(), channel.clone(), stop_shipping.clone());
+    let handle = shipper::spawn(
+        ledger.clone(),
+        SOURCE.into(),
+        channel.clone(),
+        stop_shipping.clone(),
+    );
     let head = record_steps(&ledger, 1, 40).await;
     assert!(handle.wait_for(head).await);
 
@@ -74,7 +92,10 @@ async fn the_shipper_waits_out_an_audit_outage_and_resumes_after_its_own_restart
     let stopped = node.stop().await;
     let head = record_steps(&ledger, 41, 70).await;
     assert_eq!(head, 70);
-    assert!(handle.shipped() < 70, "nothing could be shipped while audit was down");
+    assert!(
+        handle.shipped() < 70,
+        "nothing could be shipped while audit was down"
+    );
 
     // Audit comes back at the same address; the shipper catches up by itself.
     let node = stopped.restart_at(addr).await;
@@ -89,7 +110,16 @@ async fn the_shipper_waits_out_an_audit_outage_and_resumes_after_its_own_restart
     let handle = shipper::spawn(ledger.clone(), SOURCE.into(), channel, Shutdown::new());
     assert!(handle.wait_for(head).await);
 
-    assert_eq!(log_sequences(&node).await, (1..=90).collect::<Vec<_>>(), "every step exactly once, in order");
-    let report = node.audit().verify(pb::VerifyRequest {}).await.expect("verify").into_inner();
+    assert_eq!(
+        log_sequences(&node).await,
+        (1..=90).collect::<Vec<_>>(),
+        "every step exactly once, in order"
+    );
+    let report = node
+        .audit()
+        .verify(pb::VerifyRequest {})
+        .await
+        .expect("verify")
+        .into_inner();
     assert!(report.ok, "{report:?}");
 }

@@ -1,0 +1,309 @@
+//! The ledger handle: open, commit, read, watch, verify, shut down.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
+use std::thread::JoinHandle;
+
+use sled::Tree;
+use tokio::sync::{oneshot, watch};
+
+use crate::codec;
+use crate::config::{Durability, LedgerConfig};
+use crate::durable::SyncTargets;
+use crate::error::{Abort, CommitError, LedgerError};
+use crate::job::{CommitJob, Job};
+use crate::open::{check_meta, read_head, validate};
+use crate::record::{Hash, Record};
+use crate::records::{Records, decode_at};
+use crate::txn::Txn;
+use crate::verify::{self, VerifyReport};
+use crate::writer::{Layout, LedgerStats, Shared, Writer};
+
+/// The sled tree that holds the journal (keys: big-endian sequence; values: stored records).
+pub const JOURNAL_TREE: &str = "treaty-ledger/journal";
+/// The sled tree that holds the journal's metadata (format version, source).
+pub const META_TREE: &str = "treaty-ledger/meta";
+/// The sled tree that remembers answers by idempotency key, see [`Txn::remember`](crate::Txn::remember).
+pub const REQUESTS_TREE: &str = "treaty-ledger/requests";
+
+/// An open journal and the caller's state trees in one sled database. Cheap to clone; all
+/// clones share one writer thread.
+#[derive(Clone)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    layout: Arc<Layout>,
+    shared: Arc<Shared>,
+    jobs: RwLock<Option<mpsc::Sender<Box<dyn Job>>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    path: PathBuf,
+    durability: Durability,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("source", &self.inner.layout.source)
+            .field("path", &self.inner.path)
+            .field("durability", &self.inner.durability)
+            .field("head", &self.head().0)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger at `config.path` and starts its writer thread.
+    ///
+    /// Only the last journal entry is read, so opening costs the same at any log size
+    /// (plus sled's own recovery).
+    pub fn open(config: LedgerConfig) -> Result<Ledger, LedgerError> {
+        validate(&config)?;
+        let db = sled::Config::new()
+            .path(&config.path)
+            .cache_capacity(config.cache_capacity)
+            .open()?;
+        check_meta(&db, &config.source)?;
+        let journal = db.open_tree(JOURNAL_TREE)?;
+        let requests = db.open_tree(REQUESTS_TREE)?;
+        let mut trees = vec![journal, requests];
+        let mut names = BTreeMap::new();
+        for name in &config.trees {
+            names.insert(name.clone(), trees.len());
+            trees.push(db.open_tree(name)?);
+        }
+        let head = read_head(&trees[0])?;
+        db.flush()?;
+        let sync = match config.durability {
+            Durability::Flush => None,
+            Durability::Fsync => Some(
+                SyncTargets::open(&config.path)
+                    .map_err(|e| LedgerError::io("opening sled's files for fsync failed", e))?,
+            ),
+        };
+        let layout = Arc::new(Layout {
+            trees,
+            names,
+            source: config.source.clone(),
+            clock: config.clock.clone(),
+        });
+        let shared = Arc::new(Shared::new(head));
+        let (jobs, receiver) = mpsc::channel();
+        let writer = Writer {
+            db: db.clone(),
+            layout: layout.clone(),
+            shared: shared.clone(),
+            durability: config.durability,
+            sync,
+            max_batch: config.max_batch,
+            head,
+        };
+        let handle = std::thread::Builder::new()
+            .name("treaty-ledger-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(|e| LedgerError::io("starting the writer thread failed", e))?;
+        tracing::info!(
+            source = %config.source,
+            path = %config.path.display(),
+            durability = %config.durability,
+            head = head.0,
+            "ledger open"
+        );
+        Ok(Ledger {
+            inner: Arc::new(Inner {
+                db,
+                layout,
+                shared,
+                jobs: RwLock::new(Some(jobs)),
+                writer: Mutex::new(Some(handle)),
+                path: config.path,
+                durability: config.durability,
+            }),
+        })
+    }
+
+    /// Read access to the caller tree `name`. Reads see every applied commit, including
+    /// those of a batch not yet durable; write only through [`Ledger::commit`].
+    ///
+    /// # Panics
+    ///
+    /// Panics if `name` was not listed in [`LedgerConfig::trees`].
+    pub fn tree(&self, name: &str) -> &Tree {
+        let layout = &self.inner.layout;
+        match layout.names.get(name) {
+            Some(&i) => &layout.trees[i],
+            None => panic!(
+                "treaty-ledger: unknown tree {name:?}; list it in LedgerConfig::trees (known: {:?})",
+                layout.names.keys().collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    /// The answer a commit remembered under `key` with [`Txn::remember`](crate::Txn::remember),
+    /// read outside a commit (for example before calling a peer on a retried request).
+    pub fn recall(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LedgerError> {
+        Ok(self.inner.layout.trees[1].get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// Runs `f` in a sled transaction over the caller's trees and the journal, and answers
+    /// once that transaction is durable (see the crate docs, "Group commit"). `f` may run
+    /// more than once (sled retries; a later commit of the same batch was rejected), so it
+    /// must not have side effects outside the [`Txn`].
+    ///
+    /// Returns [`CommitError::Rejected`] with nothing written when `f` returns
+    /// [`Abort::Rejected`].
+    pub async fn commit<T, E, F>(&self, f: F) -> Result<T, CommitError<E>>
+    where
+        F: Fn(&mut Txn<'_>) -> Result<T, Abort<E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let answer = self.submit(f)?;
+        answer
+            .await
+            .unwrap_or(Err(CommitError::Storage(LedgerError::Closed)))
+    }
+
+    /// [`Ledger::commit`] for callers outside an async runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from inside an async runtime (use `commit` there).
+    pub fn commit_blocking<T, E, F>(&self, f: F) -> Result<T, CommitError<E>>
+    where
+        F: Fn(&mut Txn<'_>) -> Result<T, Abort<E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let answer = self.submit(f)?;
+        answer
+            .blocking_recv()
+            .unwrap_or(Err(CommitError::Storage(LedgerError::Closed)))
+    }
+
+    fn submit<T, E, F>(
+        &self,
+        f: F,
+    ) -> Result<oneshot::Receiver<Result<T, CommitError<E>>>, CommitError<E>>
+    where
+        F: Fn(&mut Txn<'_>) -> Result<T, Abort<E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        if let Some(reason) = self.inner.shared.poisoned() {
+            return Err(LedgerError::Poisoned(reason).into());
+        }
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(CommitJob::new(f, reply));
+        let jobs = self.inner.jobs.read().unwrap_or_else(|e| e.into_inner());
+        let sender = jobs.as_ref().ok_or(LedgerError::Closed)?;
+        sender.send(job).map_err(|_| LedgerError::Closed)?;
+        Ok(answer)
+    }
+
+    /// The last durable sequence and its hash; `(0, GENESIS)` when the journal is empty.
+    pub fn head(&self) -> (u64, Hash) {
+        self.inner.shared.head()
+    }
+
+    /// The durable record at `sequence`, if there is one.
+    pub fn get(&self, sequence: u64) -> Result<Option<Record>, LedgerError> {
+        if sequence == 0 || sequence > self.head().0 {
+            return Ok(None);
+        }
+        match self.journal().get(codec::key(sequence))? {
+            None => Ok(None),
+            Some(value) => decode_at(sequence, &value).map(Some),
+        }
+    }
+
+    /// The durable records from `from` to `to_inclusive`, in order (entries past the
+    /// durable head are not returned).
+    pub fn range(&self, from: u64, to_inclusive: u64) -> Records {
+        let from = from.max(1);
+        let to = to_inclusive.min(self.head().0);
+        let inner = (from <= to).then(|| self.journal().range(codec::key(from)..=codec::key(to)));
+        Records { inner }
+    }
+
+    /// Up to `limit` durable records after sequence `after` (a cursor read: pass the last
+    /// sequence you saw).
+    pub fn read_after(&self, after: u64, limit: usize) -> Result<Vec<Record>, LedgerError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let to = after.saturating_add(u64::try_from(limit).unwrap_or(u64::MAX));
+        self.range(after.saturating_add(1), to).collect()
+    }
+
+    /// The last durable sequence, updated after every durable batch; for live tails and
+    /// shippers.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.inner.shared.watch.subscribe()
+    }
+
+    /// Checks the whole chain up to the durable head and reports the first problem.
+    pub fn verify(&self) -> Result<VerifyReport, LedgerError> {
+        verify::verify(self.journal(), self.head())
+    }
+
+    /// Counters of the writer's work (commits, rejections, appends, durable batches).
+    pub fn stats(&self) -> LedgerStats {
+        self.inner.shared.stats()
+    }
+
+    /// Stops accepting commits, lets the writer finish every queued commit and make it
+    /// durable, and waits for the writer thread to end. Later commits get
+    /// [`LedgerError::Closed`].
+    pub async fn shutdown(&self) {
+        if let Some(handle) = self.inner.stop() {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+
+    /// The sled database, for read-only helpers (size on disk, ad-hoc inspection).
+    pub fn db(&self) -> &sled::Db {
+        &self.inner.db
+    }
+
+    /// The source this ledger stamps on its records.
+    pub fn source(&self) -> &str {
+        &self.inner.layout.source
+    }
+
+    /// The sled directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The configured durability level.
+    pub fn durability(&self) -> Durability {
+        self.inner.durability
+    }
+
+    fn journal(&self) -> &Tree {
+        &self.inner.layout.trees[0]
+    }
+}
+
+impl Inner {
+    /// Closes the job channel and hands back the writer thread to join.
+    fn stop(&self) -> Option<JoinHandle<()>> {
+        drop(self.jobs.write().unwrap_or_else(|e| e.into_inner()).take());
+        self.writer.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(handle) = self.stop() {
+            // A commit closure holding the last clone may be dropped on the writer itself.
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
