@@ -35,6 +35,13 @@ impl StateCode {
         }
     }
 
+    /// Returns every assigned ISO 3166-1 alpha-2 code, in alphabetical order of the code.
+    pub fn all() -> Vec<StateCode> {
+        let mut codes: Vec<StateCode> = rust_iso3166::ALL.iter().copied().map(StateCode).collect();
+        codes.sort();
+        codes
+    }
+
     /// Returns the two-letter code in upper case, such as `"LT"`.
     pub fn as_str(&self) -> &'static str {
         self.0.alpha2

@@ -44,7 +44,8 @@
 //! - [`ApprovalProcedure`] says who must approve a withdrawal at home.
 //! - [`Withdrawal::apply`] is the withdrawal case as a state machine: it takes one [`Step`] and
 //!   returns the next case, or a [`TransitionError`] that says why the step is refused.
-//! - [`ConsentKind`], [`EntryIntoForceRule`] and [`MembershipPeriod`] describe membership.
+//! - [`ConsentKind`], [`EntryIntoForceRule`] and [`MembershipPeriod`] describe membership;
+//!   [`standing`] says where a state stands on any date, from [`MembershipFacts`].
 //!
 //! # Example: Estonia leaves the Ottawa Convention
 //!
@@ -96,6 +97,8 @@ mod error;
 mod ids;
 mod membership;
 mod procedure;
+mod recording;
+mod standing;
 mod step;
 mod transition;
 mod withdrawal;
@@ -106,6 +109,10 @@ pub use error::{DomainError, TransitionError};
 pub use ids::{CaseId, StateCode, TreatyId};
 pub use membership::{ConsentKind, EntryIntoForceRule, MembershipPeriod};
 pub use procedure::{ApprovalProcedure, Chamber, Threshold};
+pub use recording::{CaseFact, MembershipError};
+pub use standing::{
+    MembershipFacts, NoticeFacts, PeriodFacts, Standing, StandingStatus, TreatyRules, standing,
+};
 pub use step::{ChamberVote, Step, Tally};
 pub use withdrawal::{Notice, PendingApproval, Withdrawal, WithdrawalStatus};
 

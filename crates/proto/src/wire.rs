@@ -15,7 +15,11 @@ pub const ERROR_DOMAIN: &str = "treaty.example.org";
 
 /// Converts a civil date to its wire form.
 pub fn date_to_wire(date: jiff::civil::Date) -> Date {
-    Date { year: i32::from(date.year()), month: i32::from(date.month()), day: i32::from(date.day()) }
+    Date {
+        year: i32::from(date.year()),
+        month: i32::from(date.month()),
+        day: i32::from(date.day()),
+    }
 }
 
 /// Converts an optional civil date to its wire form (unset stays unset).
@@ -37,7 +41,10 @@ pub fn date_from_wire(date: &Date) -> Result<jiff::civil::Date, String> {
 
 /// Converts an instant to a `google.protobuf.Timestamp`.
 pub fn timestamp_to_wire(ts: jiff::Timestamp) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: ts.as_second(), nanos: ts.subsec_nanosecond() }
+    prost_types::Timestamp {
+        seconds: ts.as_second(),
+        nanos: ts.subsec_nanosecond(),
+    }
 }
 
 /// Converts a `google.protobuf.Timestamp` to an instant, if it is one.
@@ -66,7 +73,10 @@ impl Violations {
 
     /// Records that `field` is wrong.
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(Violation { field: field.into(), description: description.into() });
+        self.0.push(Violation {
+            field: field.into(),
+            description: description.into(),
+        });
     }
 
     /// A collection with one violation.
@@ -88,7 +98,11 @@ impl Violations {
 
     /// `Ok(value)` when nothing is wrong, else the violations.
     pub fn into_result<T>(self, value: T) -> Result<T, Violations> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// Reads a required date field, recording a violation when it is missing or impossible.
@@ -152,14 +166,27 @@ impl fmt::Display for Violations {
 }
 
 /// A status of `code` carrying `ErrorInfo` with a machine-readable reason and metadata.
-pub fn status_with_info(code: Code, message: impl Into<String>, reason: &str, metadata: Vec<(String, String)>) -> Status {
-    let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata.into_iter().collect::<std::collections::HashMap<_, _>>());
+pub fn status_with_info(
+    code: Code,
+    message: impl Into<String>,
+    reason: &str,
+    metadata: Vec<(String, String)>,
+) -> Status {
+    let details = ErrorDetails::with_error_info(
+        reason,
+        ERROR_DOMAIN,
+        metadata
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>(),
+    );
     Status::with_error_details(code, message, details)
 }
 
 /// Reads the `ErrorInfo` metadata value `key` from a status, if present.
 pub fn error_info_value(status: &Status, key: &str) -> Option<String> {
-    status.get_details_error_info().and_then(|info| info.metadata.get(key).cloned())
+    status
+        .get_details_error_info()
+        .and_then(|info| info.metadata.get(key).cloned())
 }
 
 /// Clamps a requested page size: 0 means `default`, anything above `max` is `max`.
@@ -183,9 +210,21 @@ mod tests {
 
     #[test]
     fn an_impossible_date_is_refused_with_what_is_accepted() {
-        let err = date_from_wire(&Date { year: 2025, month: 2, day: 30 }).unwrap_err();
+        let err = date_from_wire(&Date {
+            year: 2025,
+            month: 2,
+            day: 30,
+        })
+        .unwrap_err();
         assert!(err.contains("2025-02-30"), "{err}");
-        assert!(date_from_wire(&Date { year: 0, month: 1, day: 1 }).is_err());
+        assert!(
+            date_from_wire(&Date {
+                year: 0,
+                month: 1,
+                day: 1
+            })
+            .is_err()
+        );
     }
 
     #[test]
@@ -194,7 +233,9 @@ mod tests {
         v.add("state", "unknown code XX");
         let status = v.into_status();
         assert_eq!(status.code(), Code::InvalidArgument);
-        let bad = status.get_details_bad_request().expect("bad request details");
+        let bad = status
+            .get_details_bad_request()
+            .expect("bad request details");
         assert_eq!(bad.field_violations[0].field, "state");
     }
 

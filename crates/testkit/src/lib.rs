@@ -77,7 +77,12 @@ impl TestNode {
         Self::start_at(roles, data, clock, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
-    async fn start_at(roles: Vec<Role>, data: DataDir, clock: Arc<ManualClock>, listen_addr: SocketAddr) -> TestNode {
+    async fn start_at(
+        roles: Vec<Role>,
+        data: DataDir,
+        clock: Arc<ManualClock>,
+        listen_addr: SocketAddr,
+    ) -> TestNode {
         let config = Config {
             listen_addr,
             data_dir: data.path().to_path_buf(),
@@ -161,7 +166,11 @@ impl TestNode {
 
     /// Moves the node's clock to 09:00 UTC on `date` (the scheduler's "today").
     pub fn set_today(&self, date: jiff::civil::Date) {
-        let at = date.at(9, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).expect("a UTC instant").timestamp();
+        let at = date
+            .at(9, 0, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .expect("a UTC instant")
+            .timestamp();
         self.clock.set(at);
     }
 

@@ -1,9 +1,13 @@
-//! The command line: `treaty serve [SERVICE]` and the client subcommands.
+//! The command line: `treaty serve [SERVICE]`, `treaty demo`, `treaty import`,
+//! and the client subcommands over the gRPC API (human tables by default,
+//! `--json` for scripts).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use jiff::civil::Date;
+use treaty_domain::{StateCode, TreatyId};
 
 use crate::node::Role;
 
@@ -21,10 +25,30 @@ pub struct Cli {
 pub enum Command {
     /// Run every service in one process (or one service, by name), with embedded storage.
     Serve(ServeArgs),
+    /// Replay the 2025 withdrawals from the Ottawa Convention through the public API.
+    Demo(DemoArgs),
+    /// Load CSV files (parties, signatories or withdrawal steps) into a running suite.
+    Import(ImportArgs),
+    /// The parties of a treaty, as of a date.
+    Parties(PartiesArgs),
+    /// A state's standing towards a treaty, as of a date.
+    Status(StatusArgs),
+    /// A state's recorded history, from the audit log.
+    History(HistoryArgs),
+    /// Withdrawal cases and where they stand.
+    Withdrawals(WithdrawalsArgs),
+    /// The notices in a recipient's inbox.
+    Notices(NoticesArgs),
+    /// Stream a recipient's notices live (resuming after a cursor).
+    Watch(WatchArgs),
+    /// Verify the audit log and every service's chain in it.
+    Verify(VerifyArgs),
+    /// Measure every target of DESIGN.md §6 against its baseline, in one run (release build).
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Arguments of `treaty serve`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Run only this service (registry, approvals, notification, audit); all when omitted.
     pub service: Option<Role>,
@@ -34,4 +58,170 @@ pub struct ServeArgs {
     /// Where the services keep their sled databases.
     #[arg(long, env = "TREATY_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Do not load the bundled treaties into an empty registry.
+    #[arg(long)]
+    pub no_bundle: bool,
+}
+
+/// Where a client subcommand finds the suite.
+#[derive(Debug, Args, Clone)]
+pub struct Endpoint {
+    /// The suite's URL.
+    #[arg(
+        long,
+        env = "TREATY_ENDPOINT",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub endpoint: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `treaty demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Use a running suite instead of starting one in this process.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+}
+
+/// Arguments of `treaty import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The treaty a parties file is for (parties files have no treaty column).
+    #[arg(long, value_parser = parse_treaty)]
+    pub treaty: Option<TreatyId>,
+    /// Load the bundled treaties and data (the same load `treaty serve` does on an empty data directory).
+    #[arg(long)]
+    pub bundled: bool,
+    /// CSV files to load; any bad row means nothing from that file is loaded.
+    pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `treaty parties`.
+#[derive(Debug, Args)]
+pub struct PartiesArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The treaty: apmbc or ccm.
+    #[arg(value_parser = parse_treaty)]
+    pub treaty: TreatyId,
+    /// The date to answer for (YYYY-MM-DD); today when omitted.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// Arguments of `treaty status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The treaty: apmbc or ccm.
+    #[arg(value_parser = parse_treaty)]
+    pub treaty: TreatyId,
+    /// ISO 3166-1 alpha-2 code, e.g. LT.
+    #[arg(value_parser = parse_state)]
+    pub state: StateCode,
+    /// The date to answer for (YYYY-MM-DD); today when omitted.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// Arguments of `treaty history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// ISO 3166-1 alpha-2 code, e.g. PL.
+    #[arg(value_parser = parse_state)]
+    pub state: StateCode,
+    /// Only this treaty's steps.
+    #[arg(long, value_parser = parse_treaty)]
+    pub treaty: Option<TreatyId>,
+}
+
+/// Arguments of `treaty withdrawals`.
+#[derive(Debug, Args)]
+pub struct WithdrawalsArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// Only this treaty's cases.
+    #[arg(long, value_parser = parse_treaty)]
+    pub treaty: Option<TreatyId>,
+    /// Only this state's cases.
+    #[arg(long, value_parser = parse_state)]
+    pub state: Option<StateCode>,
+}
+
+/// Arguments of `treaty notices`.
+#[derive(Debug, Args)]
+pub struct NoticesArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The recipient: a state code (FR), `depositary` or `un-security-council`.
+    #[arg(value_parser = parse_recipient)]
+    pub recipient: String,
+}
+
+/// Arguments of `treaty watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The recipient: a state code (FR), `depositary` or `un-security-council`.
+    #[arg(value_parser = parse_recipient)]
+    pub recipient: String,
+    /// Resume after this inbox cursor (0 = from the beginning).
+    #[arg(long, default_value_t = 0)]
+    pub after: u64,
+    /// Stop after this many notices (for scripts); stream until interrupted when omitted.
+    #[arg(long)]
+    pub count: Option<u64>,
+}
+
+/// Arguments of `treaty verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+}
+
+/// Parses a civil date, saying what is accepted.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>()
+        .map_err(|_| format!("{s:?} is not a date; write YYYY-MM-DD, e.g. 2025-06-27"))
+}
+
+/// Parses a state code; an unknown one gets the closest known codes.
+pub fn parse_state(s: &str) -> Result<StateCode, String> {
+    StateCode::parse(s).map_err(|e| e.to_string())
+}
+
+/// Parses a treaty id.
+pub fn parse_treaty(s: &str) -> Result<TreatyId, String> {
+    TreatyId::parse(s).map_err(|e| e.to_string())
+}
+
+/// Parses a recipient: `FR` or `states/FR`, `depositary`, `un-security-council`.
+pub fn parse_recipient(s: &str) -> Result<String, String> {
+    match s {
+        "depositary" | "un-security-council" => Ok(s.to_owned()),
+        _ => {
+            let code = s.strip_prefix("states/").unwrap_or(s);
+            StateCode::parse(code)
+                .map(|c| format!("states/{}", c.as_str()))
+                .map_err(|e| format!("{e}; a recipient is a state code (e.g. FR), depositary or un-security-council"))
+        }
+    }
 }

@@ -1,12 +1,10 @@
 //! `treaty`: parse the command line, then hand over to the library.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
-use treaty::cli::{Cli, Command, ServeArgs};
-use treaty::node::{self, NodeSpec, Role};
-use treaty_runtime::{Config, Server, Shutdown};
+use treaty::cli::{Cli, Command};
+use treaty::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -17,9 +15,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async {
+    let result: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => treaty::serve::serve(args).await,
+            Command::Demo(args) => treaty::demo::run(args).await,
+            Command::Import(args) => treaty::import::run(args).await,
+            Command::Parties(args) => Ok(commands::parties(args).await?),
+            Command::Status(args) => Ok(commands::status(args).await?),
+            Command::History(args) => Ok(commands::history(args).await?),
+            Command::Withdrawals(args) => Ok(commands::withdrawals(args).await?),
+            Command::Notices(args) => Ok(commands::notices(args).await?),
+            Command::Watch(args) => Ok(commands::watch(args).await?),
+            Command::Verify(args) => Ok(commands::verify(args).await?),
+            Command::Bench(args) => treaty::bench::run(args).await,
         }
     });
     match result {
@@ -29,34 +37,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let mut config = Config::from_env()?;
-    if let Some(listen) = args.listen {
-        config.listen_addr = listen;
-    }
-    if let Some(dir) = args.data_dir {
-        config.data_dir = dir;
-    }
-    treaty_runtime::init_tracing(&config.log, config.log_format)?;
-    for (name, value) in config.describe() {
-        tracing::info!(variable = name, %value, "config");
-    }
-    let roles = args.service.map_or_else(|| Role::ALL.to_vec(), |r| vec![r]);
-    let shutdown = Shutdown::new();
-    shutdown.trigger_on_signals()?;
-    let server = Server::bind(config.listen_addr).await?;
-    let spec = NodeSpec {
-        roles,
-        config,
-        clock: Arc::new(treaty_ledger::SystemClock),
-    };
-    node::run(spec, server, shutdown, |addr| {
-        if let Err(e) = treaty_runtime::announce(addr) {
-            tracing::warn!(error = %e, "cannot print the listening line");
-        }
-    })
-    .await?;
-    Ok(())
 }

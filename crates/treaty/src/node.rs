@@ -39,7 +39,12 @@ pub enum Role {
 
 impl Role {
     /// Every service.
-    pub const ALL: [Role; 4] = [Role::Registry, Role::Approvals, Role::Notification, Role::Audit];
+    pub const ALL: [Role; 4] = [
+        Role::Registry,
+        Role::Approvals,
+        Role::Notification,
+        Role::Audit,
+    ];
 
     /// The short name used for data directories, journal sources, logs, Kubernetes objects and the CLI.
     pub fn name(self) -> &'static str {
@@ -81,10 +86,16 @@ impl FromStr for Role {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| {
-            let names: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
-            format!("unknown service {s:?}; expected one of: {}", names.join(", "))
-        })
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
+                format!(
+                    "unknown service {s:?}; expected one of: {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -105,7 +116,9 @@ pub enum NodeError {
         reason: String,
     },
     /// A service this process runs needs a peer that is neither local nor configured.
-    #[error("{service} needs the {peer} service: run it in this process or set {variable} (e.g. http://{peer}:50051)")]
+    #[error(
+        "{service} needs the {peer} service: run it in this process or set {variable} (e.g. http://{peer}:50051)"
+    )]
     MissingPeer {
         /// The service that needs it.
         service: &'static str,
@@ -144,10 +157,20 @@ impl Wiring<'_> {
         c
     }
 
-    fn storage<T, E: fmt::Display>(&self, role: Role, opened: Result<T, E>) -> Result<T, NodeError> {
+    fn storage<T, E: fmt::Display>(
+        &self,
+        role: Role,
+        opened: Result<T, E>,
+    ) -> Result<T, NodeError> {
         opened.map_err(|e| NodeError::Storage {
             service: role.name(),
-            dir: self.spec.config.data_dir.join(role.name()).display().to_string(),
+            dir: self
+                .spec
+                .config
+                .data_dir
+                .join(role.name())
+                .display()
+                .to_string(),
             reason: e.to_string(),
         })
     }
@@ -157,11 +180,13 @@ impl Wiring<'_> {
         let url = if self.spec.roles.contains(&peer) {
             format!("http://{}", self.local)
         } else {
-            peer.configured_addr(&self.spec.config).cloned().ok_or(NodeError::MissingPeer {
-                service: service.name(),
-                peer: peer.name(),
-                variable: peer.addr_variable(),
-            })?
+            peer.configured_addr(&self.spec.config)
+                .cloned()
+                .ok_or(NodeError::MissingPeer {
+                    service: service.name(),
+                    peer: peer.name(),
+                    variable: peer.addr_variable(),
+                })?
         };
         Ok(treaty_runtime::connect(&url, &self.client).await?)
     }
@@ -173,8 +198,17 @@ impl Wiring<'_> {
 ///
 /// `on_ready` runs once storage is open and background tasks run, just before
 /// health turns SERVING (the binary prints its `listening on` line there).
-pub async fn run(spec: NodeSpec, server: Server, shutdown: Shutdown, on_ready: impl FnOnce(SocketAddr)) -> Result<(), NodeError> {
-    let w = Wiring { spec: &spec, local: server.local_addr(), client: ClientConfig::from(&spec.config) };
+pub async fn run(
+    spec: NodeSpec,
+    server: Server,
+    shutdown: Shutdown,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), NodeError> {
+    let w = Wiring {
+        spec: &spec,
+        local: server.local_addr(),
+        client: ClientConfig::from(&spec.config),
+    };
     let mut services = Services::new().descriptor_set(treaty_proto::FILE_DESCRIPTOR_SET);
     let mut journals: Vec<(Role, Ledger)> = Vec::new();
     let mut tasks = Vec::new();
@@ -185,7 +219,10 @@ pub async fn run(spec: NodeSpec, server: Server, shutdown: Shutdown, on_ready: i
             Role::Registry => {
                 let store = w.storage(role, RegistryStore::open(w.ledger_config(role)))?;
                 journals.push((role, store.ledger().clone()));
-                services = services.add_service(RegistryServiceServer::new(RegistryApi::new(store, clock.clone())));
+                services = services.add_service(RegistryServiceServer::new(RegistryApi::new(
+                    store,
+                    clock.clone(),
+                )));
             }
             Role::Approvals => {
                 let store = w.storage(role, ApprovalsStore::open(w.ledger_config(role)))?;
@@ -196,8 +233,18 @@ pub async fn run(spec: NodeSpec, server: Server, shutdown: Shutdown, on_ready: i
                     client: w.client,
                 };
                 let tick = spec.config.scheduler_tick;
-                tasks.extend(treaty_approvals::spawn_background(store.clone(), peers.clone(), clock.clone(), tick, shutdown.clone()));
-                services = services.add_service(ApprovalsServiceServer::new(ApprovalsApi::new(store, peers, clock.clone())));
+                tasks.extend(treaty_approvals::spawn_background(
+                    store.clone(),
+                    peers.clone(),
+                    clock.clone(),
+                    tick,
+                    shutdown.clone(),
+                ));
+                services = services.add_service(ApprovalsServiceServer::new(ApprovalsApi::new(
+                    store,
+                    peers,
+                    clock.clone(),
+                )));
             }
             Role::Notification => {
                 let store = w.storage(role, NotificationStore::open(w.ledger_config(role)))?;
@@ -213,7 +260,10 @@ pub async fn run(spec: NodeSpec, server: Server, shutdown: Shutdown, on_ready: i
             Role::Audit => {
                 let store = w.storage(role, AuditStore::open(w.ledger_config(role)))?;
                 journals.push((role, store.ledger().clone()));
-                services = services.add_service(AuditServiceServer::new(AuditApi::new(store, shutdown.clone())));
+                services = services.add_service(AuditServiceServer::new(AuditApi::new(
+                    store,
+                    shutdown.clone(),
+                )));
             }
         }
     }
@@ -221,7 +271,12 @@ pub async fn run(spec: NodeSpec, server: Server, shutdown: Shutdown, on_ready: i
     for (role, ledger) in &journals {
         if *role != Role::Audit {
             let audit = w.peer(*role, Role::Audit).await?;
-            let shipper = treaty_audit::shipper::spawn(ledger.clone(), role.name().to_owned(), audit, shutdown.clone());
+            let shipper = treaty_audit::shipper::spawn(
+                ledger.clone(),
+                role.name().to_owned(),
+                audit,
+                shutdown.clone(),
+            );
             tasks.push(shipper.into_task());
         }
     }

@@ -29,16 +29,29 @@ fn serve(data_dir: &std::path::Path, extra: &[&str]) -> Served {
         .expect("the binary starts");
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line on stdout");
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    Served { addr: addr.parse().expect("a socket address"), child }
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("a line on stdout");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    Served {
+        addr: addr.parse().expect("a socket address"),
+        child,
+    }
 }
 
 async fn client(addr: SocketAddr) -> AuditServiceClient<tonic::transport::Channel> {
-    let channel = treaty_runtime::connect(&format!("http://{addr}"), &treaty_runtime::ClientConfig::default())
+    let channel = treaty_runtime::connect(
+        &format!("http://{addr}"),
+        &treaty_runtime::ClientConfig::default(),
+    )
+    .await
+    .expect("a channel");
+    treaty_runtime::wait_until_serving(&channel, Duration::from_secs(20))
         .await
-        .expect("a channel");
-    treaty_runtime::wait_until_serving(&channel, Duration::from_secs(20)).await.expect("SERVING");
+        .expect("SERVING");
     AuditServiceClient::new(channel)
 }
 
@@ -80,21 +93,48 @@ async fn the_binary_keeps_what_it_acknowledged_through_sigkill_and_exits_0_on_si
 
     let mut served = serve(dir.path(), &["audit"]);
     let mut audit = client(served.addr).await;
-    let answer = audit.append(request(&second)).await.expect("append 2 after the crash").into_inner();
-    assert_eq!((answer.source_head, answer.log_head), (2, 2), "entry 1 survived the SIGKILL");
-    let history = audit.get_history(pb::GetHistoryRequest { state: "TO".into(), ..Default::default() }).await.expect("history");
+    let answer = audit
+        .append(request(&second))
+        .await
+        .expect("append 2 after the crash")
+        .into_inner();
+    assert_eq!(
+        (answer.source_head, answer.log_head),
+        (2, 2),
+        "entry 1 survived the SIGKILL"
+    );
+    let history = audit
+        .get_history(pb::GetHistoryRequest {
+            state: "TO".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("history");
     assert_eq!(history.into_inner().entries.len(), 2);
 
-    kill(Pid::from_raw(i32::try_from(served.child.id()).expect("a pid")), Signal::SIGTERM).expect("SIGTERM");
+    kill(
+        Pid::from_raw(i32::try_from(served.child.id()).expect("a pid")),
+        Signal::SIGTERM,
+    )
+    .expect("SIGTERM");
     // Wait off the runtime thread, so this client's connection can see the server's GOAWAY.
-    let status = tokio::task::spawn_blocking(move || served.child.wait()).await.expect("joined").expect("the server exits");
+    let status = tokio::task::spawn_blocking(move || served.child.wait())
+        .await
+        .expect("joined")
+        .expect("the server exits");
     assert_eq!(status.code(), Some(0), "SIGTERM drains and exits 0");
 }
 
 #[test]
 fn an_unknown_service_name_is_refused_with_the_accepted_names() {
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty")).args(["serve", "ledger"]).output().expect("the binary runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .args(["serve", "ledger"])
+        .output()
+        .expect("the binary runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown service \"ledger\"") && err.contains("audit"), "{err}");
+    assert!(
+        err.contains("unknown service \"ledger\"") && err.contains("audit"),
+        "{err}"
+    );
 }

@@ -87,10 +87,7 @@ async fn run(
             return;
         }
         let result = match next {
-            None => handshake(&mut client, &source).await.map(|head| {
-                next = Some(head + 1);
-                head
-            }),
+            None => handshake(&mut client, &source).await,
             Some(from) => match ledger.read_after(from - 1, MAX_ENTRIES_PER_APPEND) {
                 Err(e) => {
                     tracing::error!(error = %e, %source, "cannot read the journal to ship it");
@@ -103,14 +100,12 @@ async fn run(
                     }
                     continue;
                 }
-                Ok(batch) => send(&mut client, &source, &batch).await.map(|head| {
-                    next = Some(head + 1);
-                    head
-                }),
+                Ok(batch) => send(&mut client, &source, &batch).await,
             },
         };
         match result {
             Ok(head) => {
+                next = Some(head + 1);
                 backoff = FIRST_BACKOFF;
                 shipped.send_replace(head);
             }

@@ -227,14 +227,12 @@ impl AuditStore {
         let outcome = self
             .ledger
             .commit(move |txn| {
-                if let Some(k) = &request_key {
-                    if let Some(first) = txn.recall(k)? {
-                        return AppendOutcome::decode(&first).ok_or_else(|| {
-                            Abort::Rejected(AuditError::Corrupt(
-                                "a stored answer is unreadable".into(),
-                            ))
-                        });
-                    }
+                if let Some(k) = &request_key
+                    && let Some(first) = txn.recall(k)?
+                {
+                    return AppendOutcome::decode(&first).ok_or_else(|| {
+                        Abort::Rejected(AuditError::Corrupt("a stored answer is unreadable".into()))
+                    });
                 }
                 let (mut head, mut head_hash) = txn_head(txn.tree(SOURCES), &source)?;
                 let (mut accepted, mut duplicates) = (0, 0);
@@ -339,6 +337,10 @@ impl AuditStore {
         };
         let mut start = pre.clone();
         start.extend_from_slice(&after.saturating_add(1).to_be_bytes());
+        // Indexes are written in the same transaction as the log, but a batch's
+        // index entries are visible before the batch is durable; answer only up
+        // to the durable head, which the log's reads also stop at.
+        let (durable, _) = self.ledger.head();
         let mut out = Vec::new();
         for item in self.ledger.tree(tree).range(start..) {
             let (k, _) = item.map_err(storage)?;
@@ -350,6 +352,9 @@ impl AuditStore {
             }
             let seq = seq_suffix(&k)
                 .ok_or_else(|| AuditError::Corrupt("an index key is short".into()))?;
+            if seq > durable {
+                continue;
+            }
             let record = self
                 .ledger
                 .get(seq)?
@@ -387,16 +392,19 @@ impl AuditStore {
     /// Verifies every source's chain inside the global log: contiguous from 1, each entry
     /// hashing to what its source said, each linking to its predecessor.
     pub fn verify_sources(&self) -> Result<Vec<SourceReport>, AuditError> {
+        // Entries of a batch in flight are indexed before they are durable:
+        // verify up to the durable head, as the global log's own check does.
+        let (durable, _) = self.ledger.head();
         let mut reports = Vec::new();
         for item in self.ledger.tree(SOURCES).iter() {
             let (name, _) = item.map_err(storage)?;
             let source = String::from_utf8_lossy(&name).into_owned();
-            reports.push(self.verify_source(&source)?);
+            reports.push(self.verify_source(&source, durable)?);
         }
         Ok(reports)
     }
 
-    fn verify_source(&self, source: &str) -> Result<SourceReport, AuditError> {
+    fn verify_source(&self, source: &str, durable: u64) -> Result<SourceReport, AuditError> {
         use treaty_ledger::ProblemKind;
         let pre = prefix(&[source]);
         let (mut expected, mut prev) = (1_u64, treaty_ledger::GENESIS);
@@ -429,6 +437,9 @@ impl AuditStore {
                     "its index entry is unreadable".into(),
                 ));
             };
+            if global > durable {
+                break;
+            }
             let Some(origin) = self.ledger.get(global)?.and_then(|r| r.origin_record()) else {
                 return report(problem(
                     seq,

@@ -1,61 +1,39 @@
 //! The notification service: notices of withdrawal to every other State Party,
 //! the depositary and the UN Security Council, per-recipient inboxes, delivery
 //! and acknowledgement.
+//!
+//! - [`store`] keeps the notices, the deliveries and one inbox per recipient in
+//!   the service's sled database, beside its journal; [`writes`] is every
+//!   change, one commit and one journal entry per state change.
+//! - [`service`] is the thin `treaty.notification.v1.NotificationService`
+//!   handler layer; [`subscribe`] the live inbox stream.
+//! - [`peers`] asks the approvals service whether a case is approved and the
+//!   registry who the parties are on a notice's date.
+//!
+//! *Architecture invariant*: no notice is stored, and so none is ever
+//! streamed, unless the approvals service confirmed, on this service's own
+//! call, that parliament approved the case (DESIGN invariant 1). Each notice
+//! has exactly one cursor in each recipient's inbox, so a subscriber that
+//! resumes after its last cursor sees every notice once (DESIGN invariant 6).
 
-use std::sync::Arc;
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-use tonic::transport::Channel;
-use treaty_ledger::{Clock, Ledger, LedgerConfig, LedgerError};
-use treaty_proto::notification::notification_service_server::NotificationService;
-use treaty_runtime::{ClientConfig, Shutdown};
+pub mod convert;
+pub mod error;
+pub mod peers;
+pub mod recipient;
+pub mod service;
+pub mod store;
+pub mod stored;
+pub mod subscribe;
+pub mod writes;
+
+pub use error::NotificationError;
+pub use peers::Peers;
+pub use recipient::Recipient;
+pub use service::NotificationApi;
+pub use store::NotificationStore;
 
 /// The service's short name, used for its data directory, journal source, health and logs.
 pub const NAME: &str = "notification";
-
-/// The services the notification service calls.
-#[derive(Clone, Debug)]
-pub struct Peers {
-    /// The registry (recipients: the parties as of the notice date).
-    pub registry: Channel,
-    /// The approvals service (is the case approved?).
-    pub approvals: Channel,
-    /// Deadlines for calls to them.
-    pub client: ClientConfig,
-}
-
-/// The notification service's storage.
-#[derive(Clone, Debug)]
-pub struct NotificationStore {
-    ledger: Ledger,
-}
-
-impl NotificationStore {
-    /// Opens (or creates) the store; `config.trees` is replaced by the service's trees.
-    pub fn open(config: LedgerConfig) -> Result<Self, LedgerError> {
-        Ok(Self { ledger: Ledger::open(config)? })
-    }
-
-    /// The service's journal.
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
-    }
-}
-
-/// The `treaty.notification.v1.NotificationService` implementation.
-#[derive(Clone, Debug)]
-pub struct NotificationApi {
-    store: NotificationStore,
-    peers: Peers,
-    clock: Arc<dyn Clock>,
-    shutdown: Shutdown,
-}
-
-impl NotificationApi {
-    /// Serves `store`, calling `peers`; live `Subscribe` streams end on `shutdown`.
-    pub fn new(store: NotificationStore, peers: Peers, clock: Arc<dyn Clock>, shutdown: Shutdown) -> Self {
-        Self { store, peers, clock, shutdown }
-    }
-}
-
-#[tonic::async_trait]
-impl NotificationService for NotificationApi {}

@@ -1,46 +1,32 @@
 //! The registry: treaties and their withdrawal clauses, states and their
 //! domestic approval procedures, memberships (every period), suspension claims
 //! and armed-conflict periods; it answers "who is party, as of when".
+//!
+//! - [`store`] keeps the registry's trees and its journal (a `treaty-ledger`),
+//!   changed in one transaction per mutation, with the first answer remembered by
+//!   `request_id`.
+//! - [`service`] is the thin `treaty.registry.v1.RegistryService` handler layer;
+//!   [`validate`] turns requests into checked inputs and [`wire`] turns stored
+//!   records and standings into messages.
+//! - [`stored`] holds the registry's own versioned record types, and [`events`]
+//!   the journal kinds and their payloads.
+//!
+//! *Architecture invariant*: a standing is never stored. It is computed for the
+//! date asked about by `treaty_domain::standing` from the recorded facts, and a
+//! withdrawal's effect always comes from `treaty_domain::effect`, so the registry,
+//! the approvals service and the CLI agree on every date.
 
-use std::sync::Arc;
+pub mod error;
+pub mod events;
+pub mod service;
+pub mod store;
+pub mod stored;
+pub mod validate;
+pub mod wire;
 
-use treaty_ledger::{Clock, Ledger, LedgerConfig, LedgerError};
-use treaty_proto::registry::registry_service_server::RegistryService;
+pub use error::RegistryError;
+pub use service::RegistryApi;
+pub use store::RegistryStore;
 
 /// The service's short name, used for its data directory, journal source, health and logs.
 pub const NAME: &str = "registry";
-
-/// The registry's storage.
-#[derive(Clone, Debug)]
-pub struct RegistryStore {
-    ledger: Ledger,
-}
-
-impl RegistryStore {
-    /// Opens (or creates) the store; `config.trees` is replaced by the registry's trees.
-    pub fn open(config: LedgerConfig) -> Result<Self, LedgerError> {
-        Ok(Self { ledger: Ledger::open(config)? })
-    }
-
-    /// The registry's journal.
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
-    }
-}
-
-/// The `treaty.registry.v1.RegistryService` implementation.
-#[derive(Clone, Debug)]
-pub struct RegistryApi {
-    store: RegistryStore,
-    clock: Arc<dyn Clock>,
-}
-
-impl RegistryApi {
-    /// Serves `store`; `clock` gives "today" for queries without `as_of`.
-    pub fn new(store: RegistryStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
-    }
-}
-
-#[tonic::async_trait]
-impl RegistryService for RegistryApi {}

@@ -1,0 +1,181 @@
+//! A notice fanned out to every other party's live `Subscribe` stream: the time
+//! from the deposit being answered until the last recipient has the notice.
+
+use std::collections::{BTreeSet, HashMap};
+use std::error::Error;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
+use treaty_proto::notification::{
+    self as nt, notification_service_client::NotificationServiceClient,
+};
+use treaty_proto::wire::date_to_wire;
+
+use super::{Figure, Scale, Suite, fig, percentile, target};
+use crate::bundle::Facts;
+use crate::load::{Loader, Quiet};
+
+const WITHDRAWING: &str = "EE";
+
+/// Loads the Ottawa parties, subscribes every recipient, then deposits and
+/// revokes a withdrawal `scale.repeats` times, timing each deposit notice.
+pub(super) async fn measure(
+    suite: &Suite,
+    scale: Scale,
+    ping_p50_ms: f64,
+) -> Result<Vec<Figure>, Box<dyn Error>> {
+    let loader = Loader::new(suite.channel.clone());
+    loader.create_treaties(&mut Quiet).await?;
+    let all = Facts::bundled();
+    let parties = Facts {
+        consents: all
+            .consents
+            .into_iter()
+            .filter(|c| c.treaty == "apmbc")
+            .collect(),
+        steps: Vec::new(),
+    };
+    loader.load_facts(&parties, &mut Quiet).await?;
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::UTC)
+        .date();
+    let members =
+        crate::commands::parties_as_of(suite.channel.clone(), "apmbc", Some(today)).await?;
+    let mut recipients: BTreeSet<String> = members
+        .iter()
+        .filter(|m| m.state != WITHDRAWING)
+        .map(|m| format!("states/{}", m.state))
+        .collect();
+    recipients.insert("depositary".into());
+    recipients.insert("un-security-council".into());
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<(String, Instant)>();
+    let mut ready = Vec::new();
+    for r in &recipients {
+        let (tx, mut client) = (
+            tx.clone(),
+            NotificationServiceClient::new(suite.channel.clone()),
+        );
+        let r = r.clone();
+        let (ok_tx, ok_rx) = tokio::sync::oneshot::channel();
+        ready.push(ok_rx);
+        tokio::spawn(async move {
+            let stream = client
+                .subscribe(nt::SubscribeRequest {
+                    recipient: r,
+                    after_cursor: 0,
+                })
+                .await;
+            let _ = ok_tx.send(());
+            let Ok(stream) = stream else { return };
+            let mut stream = stream.into_inner();
+            while let Ok(Some(msg)) = stream.message().await {
+                if let Some(n) = msg.notice {
+                    let _ = tx.send((n.notice_id, Instant::now()));
+                }
+            }
+        });
+    }
+    for r in ready {
+        let _ = r.await;
+    }
+
+    let mut approvals = ApprovalsServiceClient::new(suite.channel.clone());
+    let on = Some(date_to_wire(today));
+    let mut latencies = Vec::new();
+    let mut arrivals: HashMap<String, Vec<Instant>> = HashMap::new();
+    for i in 0..scale.repeats {
+        let id = format!("bench-fanout-{i}");
+        let case = approvals
+            .open_withdrawal(ap::OpenWithdrawalRequest {
+                request_id: format!("{id}-open"),
+                treaty: "apmbc".into(),
+                state: WITHDRAWING.into(),
+                recommended_on: on,
+                detail: "benchmark".into(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .withdrawal
+            .ok_or("no case")?
+            .case_id;
+        approvals
+            .record_chamber_vote(ap::RecordChamberVoteRequest {
+                request_id: format!("{id}-vote"),
+                case_id: case.clone(),
+                vote: Some(ap::ChamberVote {
+                    chamber: "parliament".into(),
+                    yes: Some(2),
+                    no: Some(1),
+                    abstain: Some(0),
+                    final_reading: true,
+                    ..Default::default()
+                }),
+                voted_on: on,
+                ..Default::default()
+            })
+            .await?;
+        approvals
+            .deposit_instrument(ap::DepositInstrumentRequest {
+                request_id: format!("{id}-deposit"),
+                case_id: case.clone(),
+                received_on: on,
+                reasons: "benchmark".into(),
+                sources: Vec::new(),
+            })
+            .await?;
+        let answered = Instant::now();
+        let notice = format!("{case}-deposit");
+        let deadline = answered + Duration::from_secs(30);
+        while arrivals.get(&notice).map_or(0, Vec::len) < recipients.len() {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(wait, rx.recv()).await {
+                Ok(Some((n, at))) => arrivals.entry(n).or_default().push(at),
+                _ => {
+                    return Err(format!(
+                        "notice {notice} reached {} of {} recipients in 30 s",
+                        arrivals.get(&notice).map_or(0, Vec::len),
+                        recipients.len()
+                    )
+                    .into());
+                }
+            }
+        }
+        let last = arrivals[&notice].iter().max().copied().unwrap_or(answered);
+        latencies.push(last.saturating_duration_since(answered));
+        approvals
+            .revoke_withdrawal(ap::RevokeWithdrawalRequest {
+                request_id: format!("{id}-revoke"),
+                case_id: case,
+                revoked_on: on,
+                detail: "benchmark".into(),
+                sources: Vec::new(),
+            })
+            .await?;
+    }
+    latencies.sort_unstable();
+    let ms = |p| percentile(&latencies, p).as_secs_f64() * 1e3;
+    let n = recipients.len();
+    Ok(vec![
+        fig(
+            format!("notice to {n} live streams, last delivery p50"),
+            ms(50),
+            "ms",
+            "bare ping c=1 p50",
+            ping_p50_ms,
+        ),
+        target(
+            fig(
+                format!("notice to {n} live streams, last delivery p99"),
+                ms(99),
+                "ms",
+                "bare ping c=1 p50",
+                ping_p50_ms,
+            ),
+            "all delivered, p99 ≤ 50 ms",
+            ms(99) <= 50.0,
+        ),
+    ])
+}

@@ -1,0 +1,289 @@
+//! A state's history with a small and a large log, `Verify` against raw
+//! SHA-256 over the same bytes, and a cold start's time and memory with the
+//! large log, measured on a real `treaty serve audit` child process.
+
+use std::error::Error;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use treaty_audit::AuditStore;
+use treaty_ledger::{LedgerConfig, Record, Subject};
+use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
+
+use super::{Figure, Scale, fig, progress, run_async, target};
+
+/// Entries of the one state whose history is queried, in either log.
+const LT_ENTRIES: u64 = 20;
+const OTHERS: [&str; 16] = [
+    "FR", "DE", "NO", "SE", "DK", "NL", "BE", "AT", "IT", "ES", "PT", "IE", "CZ", "SK", "HU", "SI",
+];
+
+/// Fills an audit log with `n` genuine, hash-chained entries of a source
+/// `bench`, of which exactly [`LT_ENTRIES`] concern Lithuania.
+async fn fill(dir: &Path, n: u64) -> Result<(), Box<dyn Error>> {
+    let mut config = LedgerConfig::new(dir.join("audit"), "audit");
+    config.durability = treaty_ledger::Durability::Flush;
+    let store = AuditStore::open(config)?;
+    let every = (n / LT_ENTRIES).max(1);
+    let mut prev = treaty_ledger::GENESIS;
+    let mut batch = Vec::with_capacity(1000);
+    let recorded_at = jiff::Timestamp::from_second(1_750_000_000)?;
+    for seq in 1..=n {
+        let state = if seq % every == 0 {
+            "LT"
+        } else {
+            OTHERS[(seq % OTHERS.len() as u64) as usize]
+        };
+        let mut r = Record {
+            sequence: seq,
+            prev_hash: prev,
+            hash: [0; 32],
+            source: "bench".into(),
+            kind: "bench.step_recorded".into(),
+            subject: Subject {
+                state: Some(state.into()),
+                treaty: Some("apmbc".into()),
+                case: None,
+            },
+            actor: "treaty-bench".into(),
+            occurred_on: Some(jiff::civil::date(2025, 6, 27)),
+            recorded_at,
+            sources: vec!["treaty bench".into()],
+            payload: format!("{{\"n\":{seq}}}").into_bytes(),
+            origin: None,
+        };
+        r.hash = r.compute_hash();
+        prev = r.hash;
+        batch.push(r);
+        if batch.len() == 1000 || seq == n {
+            store
+                .append(String::new(), "bench".into(), std::mem::take(&mut batch))
+                .await?;
+        }
+    }
+    store.ledger().shutdown().await;
+    Ok(())
+}
+
+struct Child {
+    child: std::process::Child,
+    url: String,
+    cold_start: Duration,
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve_audit(dir: &Path) -> Result<Child, Box<dyn Error>> {
+    let started = Instant::now();
+    let mut child = Command::new(std::env::current_exe()?)
+        .args([
+            "serve",
+            "audit",
+            "--no-bundle",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env("TREATY_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or("no listening line")?
+        .to_owned();
+    let url = format!("http://{addr}");
+    let channel = treaty_runtime::connect(&url, &treaty_runtime::ClientConfig::default()).await?;
+    treaty_runtime::wait_until_serving(&channel, Duration::from_secs(60)).await?;
+    Ok(Child {
+        child,
+        url,
+        cold_start: started.elapsed(),
+    })
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+struct Measured {
+    p50: f64,
+    p99: f64,
+    cold_start_ms: f64,
+    rss_mb: f64,
+    verify_entries_per_s: f64,
+    sha_entries_per_s: f64,
+}
+
+async fn measure_log(n: u64, scale: Scale) -> Result<Measured, Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
+    fill(dir.path(), n).await?;
+    // The raw SHA-256 baseline over the same stored bytes.
+    let values: Vec<Vec<u8>> = {
+        let db = sled::open(dir.path().join("audit"))?;
+        let log = db.open_tree(treaty_ledger::JOURNAL_TREE)?;
+        log.iter()
+            .values()
+            .map(|v| v.map(|v| v.to_vec()))
+            .collect::<Result<_, _>>()?
+    };
+    let t = Instant::now();
+    let mut sink = 0_u8;
+    for v in &values {
+        sink ^= Sha256::digest(v)[0];
+    }
+    let sha = values.len() as f64 / t.elapsed().as_secs_f64().max(1e-9);
+    std::hint::black_box(sink);
+    drop(values);
+
+    let child = serve_audit(dir.path()).await?;
+    let channel =
+        treaty_runtime::connect(&child.url, &treaty_runtime::ClientConfig::default()).await?;
+    let client = AuditServiceClient::new(channel);
+    let s = run_async(1, scale.warmup, scale.window, move |_| {
+        let mut c = client.clone();
+        async move {
+            let h = c
+                .get_history(au::GetHistoryRequest {
+                    state: "LT".into(),
+                    page_size: 100,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            if h.into_inner().entries.len() as u64 == LT_ENTRIES {
+                Ok(())
+            } else {
+                Err("wrong history".into())
+            }
+        }
+    })
+    .await;
+    if s.errors > 0 || s.count == 0 {
+        return Err("GetHistory answered wrongly during the benchmark".into());
+    }
+    let mut audit = AuditServiceClient::new(
+        treaty_runtime::connect(
+            &child.url,
+            &treaty_runtime::ClientConfig {
+                request_timeout: Duration::from_secs(600),
+                ..Default::default()
+            },
+        )
+        .await?,
+    );
+    let t = Instant::now();
+    let report = audit.verify(au::VerifyRequest {}).await?.into_inner();
+    let verify = report.checked as f64 / t.elapsed().as_secs_f64().max(1e-9);
+    if !report.ok || report.checked != n {
+        return Err(format!("Verify of the benchmark log failed: {report:?}").into());
+    }
+    let rss = rss_mb(child.child.id());
+    Ok(Measured {
+        p50: s.percentile_ms(50),
+        p99: s.percentile_ms(99),
+        cold_start_ms: child.cold_start.as_secs_f64() * 1e3,
+        rss_mb: rss,
+        verify_entries_per_s: verify,
+        sha_entries_per_s: sha,
+    })
+}
+
+/// Every log-size figure.
+pub(super) async fn measure(scale: Scale, quiet: bool) -> Result<Vec<Figure>, Box<dyn Error>> {
+    progress(
+        quiet,
+        &format!(
+            "a state's history, Verify and a cold start with a {}-entry log",
+            scale.small_log
+        ),
+    );
+    let small = measure_log(scale.small_log, scale).await?;
+    progress(
+        quiet,
+        &format!(
+            "the same with a {}-entry log (filling it takes a while)",
+            scale.big_log
+        ),
+    );
+    let big = measure_log(scale.big_log, scale).await?;
+    let k = |n: u64| {
+        if n >= 1_000_000 {
+            format!("{}M", n / 1_000_000)
+        } else {
+            format!("{}k", n / 1000)
+        }
+    };
+    let (b, s) = (k(scale.big_log), k(scale.small_log));
+    Ok(vec![
+        fig(
+            format!("GetHistory p50, {b}-entry log"),
+            big.p50,
+            "ms",
+            format!("{s}-entry log"),
+            small.p50,
+        ),
+        target(
+            fig(
+                format!("GetHistory p99, {b}-entry log"),
+                big.p99,
+                "ms",
+                format!("{s}-entry log"),
+                small.p99,
+            ),
+            "≤ 2× the small log",
+            big.p99 <= 2.0 * small.p99,
+        ),
+        target(
+            fig(
+                format!("Verify, {b}-entry log"),
+                big.verify_entries_per_s,
+                "entries/s",
+                "raw SHA-256 over the same bytes",
+                big.sha_entries_per_s,
+            ),
+            "≥ 50% of raw SHA-256",
+            big.verify_entries_per_s >= 0.5 * big.sha_entries_per_s,
+        ),
+        target(
+            fig(
+                format!("resident memory, {b}-entry log"),
+                big.rss_mb,
+                "MB",
+                format!("{s}-entry log"),
+                small.rss_mb,
+            ),
+            "≤ 200 MB",
+            big.rss_mb <= 200.0,
+        ),
+        target(
+            fig(
+                format!("cold start, {b}-entry log"),
+                big.cold_start_ms,
+                "ms",
+                format!("{s}-entry log"),
+                small.cold_start_ms,
+            ),
+            "≤ 1 s",
+            big.cold_start_ms <= 1000.0,
+        ),
+    ])
+}

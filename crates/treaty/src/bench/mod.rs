@@ -1,0 +1,417 @@
+//! `treaty bench`: every target of DESIGN.md §6, each next to a baseline
+//! measured in the same run on the same machine, because absolute numbers on
+//! shared 2-core machines move from run to run. Targets are ratios.
+
+mod fanout;
+mod history;
+mod load;
+
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
+use treaty_proto::wire::date_to_wire;
+
+use crate::node::{self, NodeSpec, Role};
+pub use load::{Sample, percentile, run_async, run_threads};
+
+/// `treaty bench` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// A scaled-down smoke run: short windows, a 10k-entry log instead of 1M, few repeats.
+    #[arg(long)]
+    pub quick: bool,
+    /// Print one JSON object with every figure, its baseline and the ratio.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds per timed window (default 3, or 1 with --quick).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Entries in the large log (default 1,000,000, or 10,000 with --quick).
+    #[arg(long)]
+    pub log_entries: Option<u64>,
+}
+
+/// How big the run is.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    /// Discarded warm-up before each window.
+    pub warmup: Duration,
+    /// Each timed window.
+    pub window: Duration,
+    /// Entries in the large log.
+    pub big_log: u64,
+    /// Entries in the small log.
+    pub small_log: u64,
+    /// Fan-out repeats.
+    pub repeats: usize,
+}
+
+impl Scale {
+    fn from(args: &BenchArgs) -> Scale {
+        let window =
+            Duration::from_secs_f64(args.seconds.unwrap_or(if args.quick { 1.0 } else { 3.0 }));
+        Scale {
+            warmup: window / 3,
+            window,
+            big_log: args
+                .log_entries
+                .unwrap_or(if args.quick { 10_000 } else { 1_000_000 }),
+            small_log: 1_000,
+            repeats: if args.quick { 5 } else { 30 },
+        }
+    }
+}
+
+/// One reported figure.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// What was measured.
+    pub name: String,
+    /// Its value.
+    pub value: f64,
+    /// Its unit.
+    pub unit: &'static str,
+    /// What it is compared with.
+    pub baseline_name: String,
+    /// The baseline's value, same run.
+    pub baseline: f64,
+    /// The target, in words, if DESIGN.md §6 sets one.
+    pub target: Option<String>,
+    /// Whether the target is met.
+    pub met: Option<bool>,
+}
+
+impl Figure {
+    fn ratio(&self) -> f64 {
+        if self.baseline == 0.0 {
+            0.0
+        } else {
+            self.value / self.baseline
+        }
+    }
+}
+
+fn fig(
+    name: impl Into<String>,
+    value: f64,
+    unit: &'static str,
+    baseline_name: impl Into<String>,
+    baseline: f64,
+) -> Figure {
+    Figure {
+        name: name.into(),
+        value,
+        unit,
+        baseline_name: baseline_name.into(),
+        baseline,
+        target: None,
+        met: None,
+    }
+}
+
+fn target(mut f: Figure, target: impl Into<String>, met: bool) -> Figure {
+    f.target = Some(target.into());
+    f.met = Some(met);
+    f
+}
+
+/// A suite running in this process on a free port, with its data in a temporary directory.
+pub struct Suite {
+    /// Its URL.
+    pub url: String,
+    /// A channel to it.
+    pub channel: tonic::transport::Channel,
+    shutdown: treaty_runtime::Shutdown,
+    task: tokio::task::JoinHandle<Result<(), node::NodeError>>,
+    _dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Suite")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Suite {
+    /// Starts every service with `durability`.
+    pub async fn start(durability: treaty_runtime::Durability) -> Result<Suite, Box<dyn Error>> {
+        let dir = tempfile::tempdir()?;
+        let config = treaty_runtime::Config {
+            listen_addr: ([127, 0, 0, 1], 0).into(),
+            data_dir: dir.path().to_path_buf(),
+            durability,
+            scheduler_tick: Duration::from_millis(200),
+            ..treaty_runtime::Config::default()
+        };
+        let server = treaty_runtime::Server::bind(config.listen_addr).await?;
+        let url = format!("http://{}", server.local_addr());
+        let shutdown = treaty_runtime::Shutdown::new();
+        let spec = NodeSpec {
+            roles: Role::ALL.to_vec(),
+            config,
+            clock: Arc::new(treaty_ledger::SystemClock),
+        };
+        let task = tokio::spawn(node::run(spec, server, shutdown.clone(), |_| {}));
+        let channel =
+            treaty_runtime::connect(&url, &treaty_runtime::ClientConfig::default()).await?;
+        treaty_runtime::wait_until_serving(&channel, Duration::from_secs(30)).await?;
+        Ok(Suite {
+            url,
+            channel,
+            shutdown,
+            task,
+            _dir: dir,
+        })
+    }
+
+    /// Stops it and waits for its storage to be flushed.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        let _ = self.task.await;
+    }
+}
+
+fn progress(json: bool, what: &str) {
+    if !json {
+        eprintln!("  measuring {what} …");
+    }
+}
+
+/// Runs the benchmark and prints the table (or JSON).
+pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
+    let scale = Scale::from(&args);
+    let q = args.json;
+    let mut figures = Vec::new();
+    if !q {
+        eprintln!(
+            "treaty bench: {} s windows, {} s warm-up, a {}-entry log (use --quick for a smoke run)",
+            scale.window.as_secs_f64(),
+            scale.warmup.as_secs_f64(),
+            scale.big_log
+        );
+    }
+
+    let fsync = Suite::start(treaty_runtime::Durability::Fsync).await?;
+    let flush = Suite::start(treaty_runtime::Durability::Flush).await?;
+    let mut ping = Vec::new();
+    let mut sled_raw = Vec::new();
+    for c in [1, 64] {
+        progress(q, &format!("bare grpc.health.v1 Check at concurrency {c}"));
+        let health = HealthClient::new(fsync.channel.clone());
+        let s = run_async(c, scale.warmup, scale.window, move |_| {
+            let mut h = health.clone();
+            async move {
+                h.check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+            }
+        })
+        .await;
+        figures.push(fig(
+            format!("bare ping c={c} throughput"),
+            s.rate(),
+            "req/s",
+            "—",
+            0.0,
+        ));
+        figures.push(fig(
+            format!("bare ping c={c} p50"),
+            s.percentile_ms(50),
+            "ms",
+            "—",
+            0.0,
+        ));
+        figures.push(fig(
+            format!("bare ping c={c} p99"),
+            s.percentile_ms(99),
+            "ms",
+            "—",
+            0.0,
+        ));
+        ping.push(s);
+
+        progress(q, &format!("raw sled insert+flush at concurrency {c}"));
+        let dir = tempfile::tempdir()?;
+        let db = sled::open(dir.path())?;
+        let value = vec![7_u8; 200];
+        let s = run_threads(c, scale.warmup, scale.window, move |i| {
+            db.insert(i.to_be_bytes(), value.as_slice())
+                .map_err(|e| e.to_string())?;
+            db.flush().map(drop).map_err(|e| e.to_string())
+        });
+        figures.push(fig(
+            format!("raw sled insert+flush c={c} throughput"),
+            s.rate(),
+            "ops/s",
+            "—",
+            0.0,
+        ));
+        figures.push(fig(
+            format!("raw sled insert+flush c={c} p50"),
+            s.percentile_ms(50),
+            "ms",
+            "—",
+            0.0,
+        ));
+        sled_raw.push(s);
+    }
+
+    for (level, suite) in [("fsync", &fsync), ("flush", &flush)] {
+        for (i, c) in [1, 64].into_iter().enumerate() {
+            progress(
+                q,
+                &format!("durable recorded steps ({level}) at concurrency {c}"),
+            );
+            let s = durable_steps(suite, c, scale).await;
+            if s.errors > 0 {
+                return Err(
+                    format!("{} recorded steps failed during the benchmark", s.errors).into(),
+                );
+            }
+            let rate = fig(
+                format!("durable steps ({level}) c={c} throughput"),
+                s.rate(),
+                "steps/s",
+                format!("bare ping c={c}"),
+                ping[i].rate(),
+            );
+            if c == 64 {
+                let vs_ping = s.rate() / ping[i].rate();
+                let vs_sled = s.rate() / sled_raw[i].rate();
+                figures.push(target(rate, "≥ 30% of bare ping", vs_ping >= 0.30));
+                figures.push(target(
+                    fig(
+                        format!("durable steps ({level}) c=64 vs raw sled"),
+                        s.rate(),
+                        "steps/s",
+                        "raw sled insert+flush c=64",
+                        sled_raw[i].rate(),
+                    ),
+                    "≥ 1.5× raw sled insert+flush",
+                    vs_sled >= 1.5,
+                ));
+            } else {
+                figures.push(rate);
+                let budget = sled_raw[0].percentile_ms(50) + 2.0 * ping[0].percentile_ms(50);
+                figures.push(target(
+                    fig(
+                        format!("durable step ({level}) c=1 p50"),
+                        s.percentile_ms(50),
+                        "ms",
+                        "raw sled p50 + 2 × ping p50",
+                        budget,
+                    ),
+                    "≤ baseline",
+                    s.percentile_ms(50) <= budget,
+                ));
+            }
+        }
+    }
+
+    progress(q, "a notice fanned out to every other party's live stream");
+    figures.extend(fanout::measure(&fsync, scale, ping[0].percentile_ms(50)).await?);
+    fsync.stop().await;
+    flush.stop().await;
+
+    figures.extend(history::measure(scale, q).await?);
+    report(&figures, &args, scale);
+    Ok(())
+}
+
+/// Durable recorded steps: `RecordArmedConflict` on the registry, a real
+/// mutation (state change + journal entry, durable, answered).
+async fn durable_steps(suite: &Suite, concurrency: usize, scale: Scale) -> Sample {
+    let client = RegistryServiceClient::new(suite.channel.clone());
+    let states = ["FR", "DE", "NO", "SE", "DK", "NL", "BE", "AT"];
+    let began = date_to_wire(jiff::civil::date(2024, 1, 1));
+    run_async(concurrency, scale.warmup, scale.window, move |i| {
+        let mut c = client.clone();
+        let req = reg::RecordArmedConflictRequest {
+            request_id: format!("bench-{concurrency}-{i}"),
+            state: states[(i as usize) % states.len()].to_owned(),
+            description: "benchmark step".to_owned(),
+            began_on: Some(began),
+            sources: vec!["treaty bench".to_owned()],
+        };
+        async move {
+            c.record_armed_conflict(req)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await
+}
+
+fn report(figures: &[Figure], args: &BenchArgs, scale: Scale) {
+    if args.json {
+        let list: Vec<_> = figures
+            .iter()
+            .map(|f| {
+                json!({
+                    "name": f.name, "value": f.value, "unit": f.unit,
+                    "baseline_name": f.baseline_name, "baseline": f.baseline, "ratio": f.ratio(),
+                    "target": f.target, "met": f.met,
+                })
+            })
+            .collect();
+        let out = json!({
+            "quick": args.quick, "window_seconds": scale.window.as_secs_f64(), "big_log_entries": scale.big_log,
+            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "figures": list,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return;
+    }
+    let rows: Vec<Vec<String>> = figures
+        .iter()
+        .map(|f| {
+            let (baseline, ratio) = if f.baseline_name == "—" {
+                (String::from("—"), String::new())
+            } else {
+                (
+                    format!("{} = {}", f.baseline_name, num(f.baseline)),
+                    format!("{:.2}", f.ratio()),
+                )
+            };
+            let verdict = match (&f.target, f.met) {
+                (Some(t), Some(true)) => format!("met ({t})"),
+                (Some(t), _) => format!("NOT met ({t})"),
+                _ => String::new(),
+            };
+            vec![
+                f.name.clone(),
+                format!("{} {}", num(f.value), f.unit),
+                baseline,
+                ratio,
+                verdict,
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        crate::commands::table(
+            &["FIGURE", "VALUE", "BASELINE (SAME RUN)", "RATIO", "TARGET"],
+            &rows
+        )
+    );
+}
+
+fn num(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}

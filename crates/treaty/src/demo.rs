@@ -1,0 +1,329 @@
+//! `treaty demo`: the 2025 withdrawals from the Ottawa Convention (and
+//! Lithuania's 2024 withdrawal from the Convention on Cluster Munitions),
+//! replayed with their real dates through the public API of a suite started in
+//! this process (or a running one, with `--endpoint`), while every party
+//! listens for the notices.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tonic::transport::Channel;
+use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
+use treaty_proto::notification::{
+    self as nt, notification_service_client::NotificationServiceClient,
+};
+
+use crate::bundle::Facts;
+use crate::cli::DemoArgs;
+use crate::commands::{self, short_name, show_date, table};
+use crate::import::Printed;
+use crate::load::Loader;
+use crate::node::{self, NodeSpec, Role};
+
+/// Notices received, per recipient: the set of notice ids (exactly-once from the
+/// recipient's view means each id once).
+type Inboxes = Arc<Mutex<BTreeMap<String, BTreeMap<String, u32>>>>;
+
+/// The dates at which the demo counts the Ottawa parties.
+const COUNT_DATES: [(i16, i8, i8, &str); 6] = [
+    (2025, 3, 17, "the day before the joint statement"),
+    (2025, 6, 26, "the day before the Baltic deposits"),
+    (
+        2025,
+        12,
+        26,
+        "the day before the Baltic withdrawals take effect",
+    ),
+    (2025, 12, 27, "Estonia, Latvia and Lithuania have left"),
+    (2026, 1, 10, "Finland has left"),
+    (2026, 2, 20, "Poland has left"),
+];
+
+/// Runs the demo.
+pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
+    let started = Instant::now();
+    let (endpoint, _suite) = match args.endpoint {
+        Some(e) => (e, None),
+        None => {
+            let suite = InProcess::start().await?;
+            (suite.url.clone(), Some(suite))
+        }
+    };
+    println!("treaty demo: the suite is at {endpoint}");
+    let channel = commands::connect(&endpoint).await?;
+    let facts = Facts::bundled();
+
+    // Every state that appears in the bundled data listens, plus the depositary and the Security Council.
+    let mut recipients: BTreeSet<String> = facts
+        .consents
+        .iter()
+        .map(|c| format!("states/{}", c.state.as_str()))
+        .collect();
+    recipients.insert("depositary".to_owned());
+    recipients.insert("un-security-council".to_owned());
+    let inboxes: Inboxes = Arc::default();
+    for r in &recipients {
+        tokio::spawn(listen(channel.clone(), r.clone(), inboxes.clone()));
+    }
+    println!(
+        "{} recipients subscribed to their inboxes\n",
+        recipients.len()
+    );
+
+    println!("Loading the treaties, their parties and the recorded steps through the public API:");
+    let loader = Loader::new(channel.clone());
+    loader.load_bundle(&mut Printed::default()).await?;
+
+    let cases = wait_for_effects(channel.clone(), facts.withdrawal_cases().len()).await?;
+    println!();
+    for w in &cases {
+        print_timeline(w);
+    }
+
+    let notices = wait_for_deliveries(channel.clone(), &inboxes).await?;
+    println!("Notices (each counted once per recipient, by notice id):");
+    let rows: Vec<Vec<String>> = notices
+        .iter()
+        .map(|(n, got)| {
+            vec![
+                n.notice_id.clone(),
+                short_name(n.kind().as_str_name(), "NOTICE_KIND_"),
+                show_date(n.received_on.as_ref()),
+                show_date(n.effective_on.as_ref()),
+                format!("{got}/{}", n.recipient_count),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &["NOTICE", "KIND", "RECEIVED", "EFFECTIVE", "DELIVERED"],
+            &rows
+        )
+    );
+    let duplicates: u32 = inboxes
+        .lock()
+        .map(|i| {
+            i.values()
+                .flat_map(|m| m.values())
+                .filter(|c| **c > 1)
+                .count() as u32
+        })
+        .unwrap_or(0);
+    println!("duplicates seen by any recipient: {duplicates}\n");
+
+    println!("Parties to the Ottawa Convention (apmbc):");
+    let mut rows = Vec::new();
+    for (y, m, d, why) in COUNT_DATES {
+        let date = jiff::civil::date(y, m, d);
+        let parties = commands::parties_as_of(channel.clone(), "apmbc", Some(date)).await?;
+        rows.push(vec![
+            date.to_string(),
+            parties.len().to_string(),
+            why.to_owned(),
+        ]);
+    }
+    print!("{}", table(&["AS OF", "PARTIES", ""], &rows));
+
+    println!();
+    commands::verify(crate::cli::VerifyArgs {
+        endpoint: crate::cli::Endpoint {
+            endpoint: endpoint.clone(),
+            json: false,
+        },
+    })
+    .await?;
+    println!("\ndone in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn listen(channel: Channel, recipient: String, inboxes: Inboxes) {
+    let mut client = NotificationServiceClient::new(channel);
+    let Ok(stream) = client
+        .subscribe(nt::SubscribeRequest {
+            recipient: recipient.clone(),
+            after_cursor: 0,
+        })
+        .await
+    else {
+        return;
+    };
+    let mut stream = stream.into_inner();
+    while let Ok(Some(msg)) = stream.message().await {
+        if let (Some(n), Ok(mut inboxes)) = (msg.notice, inboxes.lock()) {
+            *inboxes
+                .entry(recipient.clone())
+                .or_default()
+                .entry(n.notice_id)
+                .or_default() += 1;
+        }
+    }
+}
+
+/// Waits (showing progress) until the scheduler has recorded every case's effect.
+async fn wait_for_effects(
+    channel: Channel,
+    expected: usize,
+) -> Result<Vec<ap::Withdrawal>, Box<dyn Error>> {
+    let mut client = ApprovalsServiceClient::new(channel);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = client
+            .list_withdrawals(ap::ListWithdrawalsRequest {
+                page_size: 100,
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        let effective = list
+            .withdrawals
+            .iter()
+            .filter(|w| w.status() == ap::WithdrawalStatus::Effective)
+            .count();
+        eprint!("\r  effects recorded by the scheduler: {effective}/{expected}");
+        if effective >= expected {
+            eprintln!();
+            let mut cases = list.withdrawals;
+            cases.sort_by_key(|w| {
+                (
+                    w.received_on.as_ref().map(|d| (d.year, d.month, d.day)),
+                    w.state.clone(),
+                )
+            });
+            return Ok(cases);
+        }
+        if Instant::now() > deadline {
+            return Err("the scheduler did not record every effect within 60 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn print_timeline(w: &ap::Withdrawal) {
+    let name = treaty_domain::StateCode::parse(&w.state)
+        .map(|s| s.name())
+        .unwrap_or("");
+    println!(
+        "{name} ({}) leaves {}: case {}",
+        w.state, w.treaty, w.case_id
+    );
+    for s in &w.steps {
+        let what = short_name(s.kind().as_str_name(), "STEP_KIND_").replace('_', " ");
+        let vote = s.vote.as_ref().map(|v| match (v.yes, v.no) {
+            (Some(y), Some(n)) => format!(
+                " — {}: {y} for, {n} against{}",
+                v.chamber,
+                v.abstain
+                    .map(|a| format!(", {a} abstaining"))
+                    .unwrap_or_default()
+            ),
+            _ => format!(
+                " — {}: reported {}",
+                v.chamber,
+                if v.passed { "passed" } else { "failed" }
+            ),
+        });
+        let on = s
+            .occurred_on
+            .as_ref()
+            .map_or_else(|| "(undated)".to_owned(), |d| show_date(Some(d)));
+        println!("  {on:<11} {what}{}", vote.unwrap_or_default());
+    }
+    println!();
+}
+
+/// Waits until every published notice reached all of its recipients' streams.
+async fn wait_for_deliveries(
+    channel: Channel,
+    inboxes: &Inboxes,
+) -> Result<Vec<(nt::Notice, usize)>, Box<dyn Error>> {
+    let mut client = NotificationServiceClient::new(channel);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let notices = client
+            .list_notices(nt::ListNoticesRequest {
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .notices;
+        let counted: Vec<(nt::Notice, usize)> = {
+            let inboxes = inboxes.lock().map_err(|_| "a listener panicked")?;
+            notices
+                .into_iter()
+                .map(|n| {
+                    let got = inboxes
+                        .values()
+                        .filter(|m| m.contains_key(&n.notice_id))
+                        .count();
+                    (n, got)
+                })
+                .collect()
+        };
+        let complete = counted
+            .iter()
+            .filter(|(n, got)| *got as u32 >= n.recipient_count)
+            .count();
+        eprint!(
+            "\r  notices delivered to every recipient: {complete}/{}",
+            counted.len()
+        );
+        if !counted.is_empty() && complete == counted.len() {
+            eprintln!("\n");
+            return Ok(counted);
+        }
+        if Instant::now() > deadline {
+            eprintln!();
+            return Ok(counted);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A suite started inside the demo's process, on a free port, with its data in
+/// a temporary directory.
+struct InProcess {
+    url: String,
+    _dir: tempfile::TempDir,
+    shutdown: treaty_runtime::Shutdown,
+}
+
+impl InProcess {
+    async fn start() -> Result<Self, Box<dyn Error>> {
+        let dir = tempfile::tempdir()?;
+        let config = treaty_runtime::Config {
+            listen_addr: ([127, 0, 0, 1], 0).into(),
+            data_dir: dir.path().to_path_buf(),
+            log: "warn".into(),
+            scheduler_tick: Duration::from_millis(50),
+            ..treaty_runtime::Config::default()
+        };
+        let _ = treaty_runtime::init_tracing(
+            &std::env::var("TREATY_LOG").unwrap_or_else(|_| "error".into()),
+            config.log_format,
+        );
+        let server = treaty_runtime::Server::bind(config.listen_addr).await?;
+        let url = format!("http://{}", server.local_addr());
+        let shutdown = treaty_runtime::Shutdown::new();
+        let spec = NodeSpec {
+            roles: Role::ALL.to_vec(),
+            config,
+            clock: Arc::new(treaty_ledger::SystemClock),
+        };
+        tokio::spawn(node::run(spec, server, shutdown.clone(), |_| {}));
+        Ok(Self {
+            url,
+            _dir: dir,
+            shutdown,
+        })
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}

@@ -1,0 +1,350 @@
+//! The four services as separate `treaty serve <name>` processes replay the
+//! 2025 withdrawals of Estonia, Latvia, Lithuania and Poland from the Ottawa
+//! Convention with their real dates, while three other parties listen. The
+//! notification and audit processes are SIGKILLed and restarted mid-way. Then:
+//! each listener got every notice exactly once, every step is in the audit
+//! history in order, the log verifies, and the effective dates are the real ones.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tonic::transport::Channel;
+use treaty::bundle::{Facts, StepKind};
+use treaty::load::{Loader, Quiet};
+use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
+use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
+use treaty_proto::notification::{
+    self as nt, notification_service_client::NotificationServiceClient,
+};
+
+const SERVICES: [&str; 4] = ["audit", "registry", "notification", "approvals"];
+const LISTENERS: [&str; 3] = ["states/FR", "states/DE", "states/NO"];
+const WITHDRAWING: [&str; 4] = ["EE", "LV", "LT", "PL"];
+
+/// What one listener received: (inbox cursor, notice id), in arrival order.
+type Inbox = Arc<Mutex<Vec<(u64, String)>>>;
+
+fn free_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("its address")
+}
+
+struct Cluster {
+    addrs: BTreeMap<&'static str, SocketAddr>,
+    children: BTreeMap<&'static str, Child>,
+    data: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let addrs = SERVICES.iter().map(|s| (*s, free_port())).collect();
+        let mut cluster = Cluster {
+            addrs,
+            children: BTreeMap::new(),
+            data: tempfile::tempdir().expect("a data directory"),
+        };
+        for s in SERVICES {
+            cluster.spawn(s);
+        }
+        cluster
+    }
+
+    fn url(&self, service: &str) -> String {
+        format!("http://{}", self.addrs[service])
+    }
+
+    fn spawn(&mut self, service: &'static str) {
+        let dir = self.data.path().join(service);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_treaty"));
+        cmd.args([
+            "serve",
+            service,
+            "--listen",
+            &self.addrs[service].to_string(),
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .env("TREATY_LOG", "warn")
+        .env("TREATY_DURABILITY", "flush")
+        .env("TREATY_SCHEDULER_TICK_MS", "50")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+        for peer in SERVICES {
+            cmd.env(
+                format!("TREATY_{}_ADDR", peer.to_ascii_uppercase()),
+                self.url(peer),
+            );
+        }
+        let mut child = cmd.spawn().expect("the binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("a listening line");
+        assert_eq!(
+            line.trim(),
+            format!("listening on {}", self.addrs[service]),
+            "{service} announces its address"
+        );
+        self.children.insert(service, child);
+    }
+
+    fn kill(&mut self, service: &'static str) {
+        let mut child = self.children.remove(service).expect("running");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for child in self.children.values_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn channel(url: String) -> Channel {
+    treaty_runtime::connect(&url, &treaty_runtime::ClientConfig::default())
+        .await
+        .expect("a channel")
+}
+
+/// Listens to one recipient's inbox, reconnecting from its last cursor
+/// whenever the stream breaks (the notification process gets killed).
+async fn listen(url: String, recipient: &'static str, got: Inbox) {
+    let mut after = 0;
+    loop {
+        let mut client = NotificationServiceClient::new(channel(url.clone()).await);
+        if let Ok(stream) = client
+            .subscribe(nt::SubscribeRequest {
+                recipient: recipient.to_owned(),
+                after_cursor: after,
+            })
+            .await
+        {
+            let mut stream = stream.into_inner();
+            while let Ok(Some(msg)) = stream.message().await {
+                after = msg.cursor;
+                if let (Some(n), Ok(mut got)) = (msg.notice, got.lock()) {
+                    got.push((msg.cursor, n.notice_id));
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn poll<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn baltic_and_polish_facts() -> (Facts, Facts) {
+    let all = Facts::bundled();
+    let consents = Facts {
+        consents: all
+            .consents
+            .iter()
+            .filter(|c| c.treaty == "apmbc")
+            .cloned()
+            .collect(),
+        steps: Vec::new(),
+    };
+    let steps = Facts {
+        consents: Vec::new(),
+        steps: all
+            .steps
+            .iter()
+            .filter(|s| s.treaty == "apmbc" && WITHDRAWING.contains(&s.state.as_str()))
+            .cloned()
+            .collect(),
+    };
+    (consents, steps)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notified_exactly_once() {
+    let mut cluster = Cluster::start();
+    let (parties, withdrawals) = baltic_and_polish_facts();
+    for s in SERVICES {
+        treaty_runtime::wait_until_serving(&channel(cluster.url(s)).await, Duration::from_secs(20))
+            .await
+            .expect("SERVING");
+    }
+    let loader = Loader::with_channels(
+        channel(cluster.url("registry")).await,
+        channel(cluster.url("approvals")).await,
+    );
+    loader.create_treaties(&mut Quiet).await.expect("treaties");
+    loader
+        .load_facts(&parties, &mut Quiet)
+        .await
+        .expect("parties");
+
+    let received: BTreeMap<&str, Inbox> = LISTENERS.iter().map(|r| (*r, Arc::default())).collect();
+    for (r, got) in &received {
+        tokio::spawn(listen(cluster.url("notification"), r, got.clone()));
+    }
+
+    // Kill the notification service before the steps, and the audit service in
+    // the middle of them; both come back while the workflow goes on.
+    cluster.kill("notification");
+    let half = Facts {
+        consents: Vec::new(),
+        steps: withdrawals
+            .steps
+            .iter()
+            .filter(|s| s.kind < StepKind::HeadOfStateSigned)
+            .cloned()
+            .collect(),
+    };
+    loader
+        .load_facts(&half, &mut Quiet)
+        .await
+        .expect("the first half of the steps");
+    cluster.spawn("notification");
+    cluster.kill("audit");
+    loader
+        .load_facts(&withdrawals, &mut Quiet)
+        .await
+        .expect("all the steps (the first half again, idempotently)");
+    cluster.spawn("audit");
+
+    let mut approvals = ApprovalsServiceClient::new(channel(cluster.url("approvals")).await);
+    let cases = poll("every withdrawal to take effect", async || {
+        let list = approvals
+            .list_withdrawals(ap::ListWithdrawalsRequest {
+                treaty: "apmbc".into(),
+                page_size: 10,
+                ..Default::default()
+            })
+            .await
+            .ok()?
+            .into_inner();
+        let effective = list
+            .withdrawals
+            .iter()
+            .filter(|w| w.status() == ap::WithdrawalStatus::Effective)
+            .count();
+        (effective == WITHDRAWING.len()).then_some(list.withdrawals)
+    })
+    .await;
+    let effective: BTreeMap<String, String> = cases
+        .iter()
+        .map(|w| {
+            (
+                w.state.clone(),
+                w.effective_on
+                    .as_ref()
+                    .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(effective["EE"], "2025-12-27");
+    assert_eq!(effective["LV"], "2025-12-27");
+    assert_eq!(effective["LT"], "2025-12-27");
+    assert_eq!(effective["PL"], "2026-02-20");
+
+    // Each listener gets the deposit and the effect notice of each case, exactly once.
+    let expected: Vec<String> = {
+        let mut ids: Vec<String> = cases
+            .iter()
+            .flat_map(|w| {
+                [
+                    format!("{}-deposit", w.case_id),
+                    format!("{}-effect", w.case_id),
+                ]
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    for (recipient, got) in &received {
+        let ids = poll("every notice at every listener", async || {
+            let got = got.lock().ok()?.clone();
+            let mut ids: Vec<String> = got.iter().map(|(_, id)| id.clone()).collect();
+            ids.sort();
+            (ids.len() >= expected.len()).then_some(ids)
+        })
+        .await;
+        assert_eq!(ids, expected, "{recipient} got every notice exactly once");
+    }
+
+    // Every step is in the audit history, in the order the approvals service recorded it.
+    let mut audit = AuditServiceClient::new(channel(cluster.url("audit")).await);
+    for w in &cases {
+        let state = w.state.clone();
+        let steps = w.steps.len();
+        let history = poll("the audit log to catch up", async || {
+            let h = audit
+                .get_history(au::GetHistoryRequest {
+                    state: state.clone(),
+                    treaty: "apmbc".into(),
+                    page_size: 1000,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner();
+            let of_case: Vec<au::Entry> = h
+                .entries
+                .into_iter()
+                .filter(|e| e.source == "approvals")
+                .collect();
+            (of_case.iter().filter(|e| e.case_id == w.case_id).count() >= steps).then_some(of_case)
+        })
+        .await;
+        let sequences: Vec<u64> = history.iter().map(|e| e.source_sequence).collect();
+        assert!(
+            sequences.windows(2).all(|p| p[0] < p[1]),
+            "{state}: the history is in recorded order"
+        );
+        let dated: Vec<String> = history
+            .iter()
+            .filter(|e| e.case_id == w.case_id)
+            .filter_map(|e| {
+                e.occurred_on
+                    .as_ref()
+                    .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
+            })
+            .collect();
+        assert!(
+            dated.windows(2).all(|p| p[0] <= p[1]),
+            "{state}: dates never go backwards: {dated:?}"
+        );
+        assert!(
+            history
+                .iter()
+                .all(|e| !e.actor.is_empty() && e.recorded_at.is_some()),
+            "{state}: every step has its actor and instant"
+        );
+    }
+    let report = audit
+        .verify(au::VerifyRequest {})
+        .await
+        .expect("verify")
+        .into_inner();
+    assert!(report.ok, "{report:?}");
+    for source in ["registry", "approvals", "notification"] {
+        assert!(
+            report
+                .sources
+                .iter()
+                .any(|s| s.source == source && s.head_sequence > 0),
+            "{source} shipped its journal"
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! The outbox relay: reads the approvals journal from its cursor and performs, in order,
+//! the external effects of each entry — tell the registry about a deposit or a revocation,
+//! publish the notice of a deposit, a deferral, an effect or a revocation — before moving
+//! the cursor past it.
+//!
+//! Each effect is retried until it succeeds or the service shuts down, with the same
+//! request id (derived from the journal sequence) and the same notice id every time, so a
+//! crash between a state change and its publication loses nothing (the journal entry is
+//! durable before the relay sees it) and publishes nothing twice (the registry deduplicates
+//! by request id, the notification service by notice id).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tonic::{Code, Status};
+use treaty_domain::StateCode;
+use treaty_ledger::Record;
+use treaty_proto::google::r#type::Date as WireDate;
+use treaty_proto::notification as npb;
+use treaty_proto::registry as rpb;
+use treaty_proto::wire::{self, opt_date_to_wire};
+use treaty_runtime::Shutdown;
+
+use crate::Peers;
+use crate::convert::deposit_notice_id;
+use crate::model::{CaseEvent, StoredEvent, kinds};
+use crate::peers::{Notification, Registry};
+use crate::store::ApprovalsStore;
+
+const BATCH: usize = 64;
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+/// The longest wait between attempts when the peer is down or slow.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// The longest wait between attempts when the peer refuses (an operator must look).
+const MAX_REFUSED_BACKOFF: Duration = Duration::from_secs(30);
+
+/// One external effect of a journal entry.
+#[derive(Debug)]
+enum Effect {
+    /// Tell the registry about the deposit; the effective date the approvals service expects.
+    RecordNotice(rpb::RecordWithdrawalNoticeRequest, Option<WireDate>),
+    /// Tell the registry about the revocation.
+    RecordRevocation(rpb::RecordRevocationRequest),
+    /// Publish a notice.
+    Publish(npb::PublishNoticeRequest),
+}
+
+/// Runs the relay until `shutdown` triggers.
+pub async fn run(store: ApprovalsStore, peers: Peers, shutdown: Shutdown) {
+    let relay = Relay {
+        registry: Registry::new(&peers),
+        notification: Notification::new(&peers),
+        shutdown: shutdown.clone(),
+    };
+    let ledger = store.ledger().clone();
+    let mut durable = ledger.watch();
+    let mut cursor = loop {
+        match store.relay_cursor() {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the relay cursor; retrying");
+                if !relay.pause(MAX_BACKOFF).await {
+                    return;
+                }
+            }
+        }
+    };
+    loop {
+        if shutdown.is_triggered() {
+            return;
+        }
+        let batch = match ledger.read_after(cursor, BATCH) {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the journal to relay it; retrying");
+                if !relay.pause(MAX_BACKOFF).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            tokio::select! {
+                changed = durable.changed() => if changed.is_err() { return },
+                () = shutdown.triggered() => return,
+            }
+            continue;
+        }
+        for record in &batch {
+            for effect in effects(record) {
+                if !relay.perform(record.sequence, effect).await {
+                    return;
+                }
+            }
+            cursor = record.sequence;
+            if let Err(e) = store.set_relay_cursor(cursor) {
+                // Only bookkeeping: after a restart the relay replays from the old cursor.
+                tracing::warn!(error = %e, cursor, "cannot save the relay cursor");
+            }
+        }
+    }
+}
+
+struct Relay {
+    registry: Registry,
+    notification: Notification,
+    shutdown: Shutdown,
+}
+
+impl Relay {
+    /// Waits `delay`; false when shutdown came first.
+    async fn pause(&self, delay: Duration) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep(delay) => true,
+            () = self.shutdown.triggered() => false,
+        }
+    }
+
+    /// Performs `effect` until it succeeds; false when shutdown came first.
+    async fn perform(&self, sequence: u64, effect: Effect) -> bool {
+        match effect {
+            Effect::RecordNotice(req, expected) => {
+                self.until_done(sequence, "record the notice in the registry", || async {
+                    let answer = self.registry.record_notice(req.clone()).await?;
+                    if answer.effective_on.is_some() && answer.effective_on != expected {
+                        tracing::warn!(case_id = %req.case_id, registry = ?answer.effective_on, approvals = ?expected, "the registry computes another effective date than the approvals service");
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            Effect::RecordRevocation(req) => {
+                self.until_done(sequence, "record the revocation in the registry", || {
+                    self.registry.record_revocation(req.clone())
+                })
+                .await
+            }
+            Effect::Publish(req) => {
+                self.until_done(sequence, "publish the notice", || async {
+                    self.notification.publish(req.clone()).await.map(|_| ())
+                })
+                .await
+            }
+        }
+    }
+
+    async fn until_done<F, Fut>(&self, sequence: u64, what: &str, mut call: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<(), Status>>,
+    {
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            if self.shutdown.is_triggered() {
+                return false;
+            }
+            let answer = tokio::select! {
+                answer = call() => answer,
+                () = self.shutdown.triggered() => return false,
+            };
+            let status = match answer {
+                Ok(()) => return true,
+                Err(status) => status,
+            };
+            let transient = matches!(
+                status.code(),
+                Code::Unavailable
+                    | Code::DeadlineExceeded
+                    | Code::Cancelled
+                    | Code::Aborted
+                    | Code::ResourceExhausted
+                    | Code::Unknown
+            );
+            let cap = if transient {
+                tracing::warn!(sequence, code = ?status.code(), message = status.message(), retry_in = ?backoff, "cannot {what} yet; will retry");
+                MAX_BACKOFF
+            } else {
+                tracing::error!(sequence, code = ?status.code(), message = status.message(), retry_in = ?backoff, "the peer refused to {what}; the relay waits and retries (later notices wait too)");
+                MAX_REFUSED_BACKOFF
+            };
+            if !self.pause(backoff).await {
+                return false;
+            }
+            backoff = (backoff * 2).min(cap);
+        }
+    }
+}
+
+/// The external effects of a journal entry, in the order they must happen.
+fn effects(record: &Record) -> Vec<Effect> {
+    let relevant = [
+        kinds::INSTRUMENT_DEPOSITED,
+        kinds::WITHDRAWAL_REVOKED,
+        kinds::WITHDRAWAL_DEFERRED,
+        kinds::WITHDRAWAL_TOOK_EFFECT,
+    ];
+    if !relevant.contains(&record.kind.as_str()) {
+        return Vec::new();
+    }
+    let event: CaseEvent = match serde_json::from_slice(&record.payload) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(sequence = record.sequence, error = %e, "a journal entry's payload is unreadable; its notice cannot be sent");
+            return Vec::new();
+        }
+    };
+    let id = |what: &str| format!("approvals/{}/{}/{what}", event.case_id, record.sequence);
+    let name = StateCode::parse(&event.state).map_or(event.state.clone(), |s| s.name().to_owned());
+    let who = format!("{name} ({})", event.state);
+    let notice = |kind: npb::NoticeKind,
+                  suffix: &str,
+                  circulated: Option<jiff::civil::Date>,
+                  text: String| {
+        npb::PublishNoticeRequest {
+            request_id: id("notice"),
+            notice: Some(npb::Notice {
+                notice_id: format!("{}-{suffix}", event.case_id),
+                kind: kind.into(),
+                treaty: event.treaty.clone(),
+                state: event.state.clone(),
+                case_id: event.case_id.clone(),
+                received_on: opt_date_to_wire(event.received_on.map(|d| d.0)),
+                circulated_on: opt_date_to_wire(circulated),
+                effective_on: opt_date_to_wire(event.effective_on.map(|d| d.0)),
+                reasons: event.reasons.clone().unwrap_or_default(),
+                text,
+                ..npb::Notice::default()
+            }),
+        }
+    };
+    let treaty = &event.treaty;
+    let Some(step) = &event.step else {
+        return Vec::new();
+    };
+    match &step.event {
+        StoredEvent::InstrumentDeposited {
+            received_on,
+            reasons,
+            ..
+        } => {
+            let received = received_on.0;
+            let effect = match event.effective_on {
+                Some(on) => format!("it takes effect on {}", on.0),
+                None => "an armed conflict defers its effect".to_owned(),
+            };
+            let text = format!(
+                "{who} deposited an instrument of withdrawal from {treaty}, received by the depositary on {received}; {effect}. Statement of reasons: {reasons}"
+            );
+            vec![
+                Effect::RecordNotice(
+                    rpb::RecordWithdrawalNoticeRequest {
+                        request_id: id("record-notice"),
+                        treaty: treaty.clone(),
+                        state: event.state.clone(),
+                        case_id: event.case_id.clone(),
+                        received_on: Some(wire::date_to_wire(received)),
+                        approved_on: opt_date_to_wire(event.approved_on.map(|d| d.0)),
+                        reasons: reasons.clone(),
+                        sources: step.sources.clone(),
+                    },
+                    opt_date_to_wire(event.effective_on.map(|d| d.0)),
+                ),
+                Effect::Publish(notice(
+                    npb::NoticeKind::Deposit,
+                    "deposit",
+                    Some(received),
+                    text,
+                )),
+            ]
+        }
+        StoredEvent::Revoked { on } if event.received_on.is_some() => {
+            let text = format!(
+                "{who} revoked on {} its notice of withdrawal from {treaty} (notice {}); it remains a party",
+                on.0,
+                deposit_notice_id(&event.case_id)
+            );
+            vec![
+                Effect::RecordRevocation(rpb::RecordRevocationRequest {
+                    request_id: id("record-revocation"),
+                    treaty: treaty.clone(),
+                    state: event.state.clone(),
+                    case_id: event.case_id.clone(),
+                    revoked_on: Some(wire::date_to_wire(on.0)),
+                    sources: step.sources.clone(),
+                }),
+                Effect::Publish(notice(
+                    npb::NoticeKind::Revocation,
+                    "revocation",
+                    Some(on.0),
+                    text,
+                )),
+            ]
+        }
+        StoredEvent::Deferred { on, conflict } => {
+            let text = format!(
+                "The withdrawal of {who} from {treaty} did not take effect on {}: the state was engaged in the armed conflict {} on that day; it takes effect when that conflict ends",
+                on.0, conflict.name
+            );
+            vec![Effect::Publish(notice(
+                npb::NoticeKind::Deferral,
+                "deferral",
+                Some(on.0),
+                text,
+            ))]
+        }
+        StoredEvent::TookEffect { on, .. } => {
+            let text = format!(
+                "The withdrawal of {who} from {treaty} took effect on {}; it is no longer a party",
+                on.0
+            );
+            vec![Effect::Publish(notice(
+                npb::NoticeKind::Effect,
+                "effect",
+                Some(on.0),
+                text,
+            ))]
+        }
+        _ => Vec::new(),
+    }
+}

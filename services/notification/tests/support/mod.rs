@@ -1,0 +1,136 @@
+//! Helpers for the notification tests: requests with an actor, error details,
+//! polling with a deadline, and the fixtures of real treaty facts.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::Duration;
+
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+use treaty_proto::google::r#type::Date;
+use treaty_proto::notification as pb;
+use treaty_testkit::TestNode;
+
+mod fixtures;
+pub use fixtures::*;
+
+/// How long a test waits for a background effect (a delivery, shipping).
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// The principal the tests record as.
+pub const ACTOR: &str = "lt-mfa-treaty-section";
+
+/// A civil date on the wire.
+pub fn day(y: i32, m: i32, d: i32) -> Date {
+    Date {
+        year: y,
+        month: m,
+        day: d,
+    }
+}
+
+/// `msg` as a request from [`ACTOR`].
+pub fn req<T>(msg: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(msg);
+    r.metadata_mut()
+        .insert("x-treaty-actor", ACTOR.parse().expect("ascii"));
+    r
+}
+
+/// The fields named in an INVALID_ARGUMENT's `BadRequest` details, sorted.
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let bad = status
+        .get_details_bad_request()
+        .expect("BadRequest details");
+    let mut fields: Vec<String> = bad.field_violations.into_iter().map(|v| v.field).collect();
+    fields.sort();
+    fields
+}
+
+/// The `ErrorInfo` reason of a status.
+pub fn reason(status: &Status) -> String {
+    status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
+}
+/// Publishes `notice` under `request_id`.
+pub async fn publish(
+    node: &TestNode,
+    request_id: &str,
+    notice: pb::Notice,
+) -> Result<pb::PublishNoticeResponse, Status> {
+    node.notification()
+        .publish_notice(req(pb::PublishNoticeRequest {
+            request_id: request_id.into(),
+            notice: Some(notice),
+        }))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// The notice with its deliveries.
+pub async fn get_notice(node: &TestNode, notice_id: &str) -> Result<pb::GetNoticeResponse, Status> {
+    node.notification()
+        .get_notice(req(pb::GetNoticeRequest {
+            notice_id: notice_id.into(),
+        }))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// One recipient's delivery of a notice.
+pub async fn delivery(node: &TestNode, notice_id: &str, recipient: &str) -> pb::Delivery {
+    get_notice(node, notice_id)
+        .await
+        .expect("the notice")
+        .deliveries
+        .into_iter()
+        .find(|d| d.recipient == recipient)
+        .expect("a delivery to the recipient")
+}
+
+/// Polls `probe` until it returns `Some`, failing after [`PATIENCE`].
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The next message of a subscription, failing after [`PATIENCE`].
+pub async fn next(stream: &mut tonic::Streaming<pb::SubscribeResponse>) -> pb::SubscribeResponse {
+    tokio::time::timeout(PATIENCE, stream.message())
+        .await
+        .expect("a message within the patience")
+        .expect("the stream is healthy")
+        .expect("the stream has not ended")
+}
+
+/// Subscribes `recipient` after `after`.
+pub async fn subscribe(
+    node: &TestNode,
+    recipient: &str,
+    after: u64,
+) -> tonic::Streaming<pb::SubscribeResponse> {
+    node.notification()
+        .subscribe(req(pb::SubscribeRequest {
+            recipient: recipient.into(),
+            after_cursor: after,
+        }))
+        .await
+        .expect("subscribe")
+        .into_inner()
+}

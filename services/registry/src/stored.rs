@@ -1,0 +1,358 @@
+//! The registry's stored record types: its own serde structs, versioned, separate from
+//! the protobuf messages and the domain types. Domain values are rebuilt from them
+//! when a rule has to be applied.
+
+use jiff::civil::Date;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use treaty_domain::{
+    ApprovalProcedure, CaseId, Chamber, ConflictPeriod, ConsentKind, EntryIntoForceRule,
+    MembershipFacts, NoticeFacts, PeriodFacts, RunsFrom, Threshold, TreatyRules, WithdrawalClause,
+};
+
+use crate::error::RegistryError;
+
+/// The format version written in every stored value.
+pub const FORMAT: u8 = 1;
+
+/// A stored value: `FORMAT` followed by its JSON.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = vec![FORMAT];
+    // Serializing these plain structs to a Vec cannot fail.
+    serde_json::to_writer(&mut out, value).expect("stored types always serialize");
+    out
+}
+
+/// Decodes a stored value written by [`encode`].
+pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, RegistryError> {
+    match bytes.split_first() {
+        Some((&FORMAT, json)) => serde_json::from_slice(json)
+            .map_err(|e| RegistryError::Corrupt(format!("a stored {what} is unreadable: {e}"))),
+        Some((other, _)) => Err(RegistryError::Corrupt(format!(
+            "a stored {what} has format {other}, this build reads {FORMAT}"
+        ))),
+        None => Err(RegistryError::Corrupt(format!("a stored {what} is empty"))),
+    }
+}
+
+/// What a withdrawal period runs from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredRunsFrom {
+    /// The depositary's receipt of the instrument.
+    DepositaryReceipt,
+    /// Parliament's approval.
+    ParliamentaryApproval,
+}
+
+/// A treaty's withdrawal clause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredClause {
+    /// Months of notice.
+    pub notice_months: u8,
+    /// What the period runs from.
+    pub runs_from: StoredRunsFrom,
+    /// Whether an armed conflict on the expiry date defers the effect.
+    pub armed_conflict_defers: bool,
+    /// Where the clause is.
+    pub article: String,
+}
+
+/// A treaty (tree `treaties`, key: treaty id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredTreaty {
+    /// The treaty id, e.g. `apmbc`.
+    pub id: String,
+    /// Full title.
+    pub title: String,
+    /// Short title.
+    pub short_title: String,
+    /// The depositary.
+    pub depositary: String,
+    /// The day the treaty entered into force.
+    pub in_force_on: Date,
+    /// Months after a late deposit until entry into force (first day of that month).
+    pub entry_into_force_months: u8,
+    /// The withdrawal clause.
+    pub clause: StoredClause,
+    /// Sources.
+    pub sources: Vec<String>,
+}
+
+impl StoredTreaty {
+    /// The domain rules of this treaty.
+    pub fn rules(&self) -> TreatyRules {
+        TreatyRules {
+            entry_into_force: EntryIntoForceRule {
+                treaty_in_force_on: self.in_force_on,
+                months_after_deposit: self.entry_into_force_months,
+            },
+            withdrawal: WithdrawalClause {
+                notice_months: self.clause.notice_months,
+                runs_from: match self.clause.runs_from {
+                    StoredRunsFrom::DepositaryReceipt => RunsFrom::DepositaryReceipt,
+                    StoredRunsFrom::ParliamentaryApproval => RunsFrom::ParliamentaryApproval,
+                },
+                armed_conflict_defers: self.clause.armed_conflict_defers,
+            },
+        }
+    }
+}
+
+/// A chamber's threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StoredThreshold {
+    /// More ayes than noes.
+    SimpleMajority,
+    /// At least `yes` of `of_seats`.
+    AtLeast {
+        /// Ayes needed.
+        yes: u32,
+        /// Seats.
+        of_seats: u32,
+    },
+    /// More than half of `of_seats`.
+    AbsoluteMajority {
+        /// Seats.
+        of_seats: u32,
+    },
+}
+
+/// A chamber whose approval is required.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChamber {
+    /// Its name.
+    pub name: String,
+    /// Its threshold.
+    pub threshold: StoredThreshold,
+}
+
+/// A state's approval procedure (tree `procedures`, key: state code).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredProcedure {
+    /// The chambers, in voting order.
+    pub chambers: Vec<StoredChamber>,
+    /// Whether the head of state must assent.
+    pub head_of_state_assent: bool,
+    /// Sources.
+    pub sources: Vec<String>,
+}
+
+impl StoredProcedure {
+    /// The domain procedure (not re-checked).
+    pub fn to_domain(&self) -> ApprovalProcedure {
+        ApprovalProcedure {
+            chambers: self
+                .chambers
+                .iter()
+                .map(|c| Chamber {
+                    name: c.name.clone(),
+                    threshold: match c.threshold {
+                        StoredThreshold::SimpleMajority => Threshold::SimpleMajority,
+                        StoredThreshold::AtLeast { yes, of_seats } => {
+                            Threshold::AtLeast { yes, of_seats }
+                        }
+                        StoredThreshold::AbsoluteMajority { of_seats } => {
+                            Threshold::AbsoluteMajority { of_seats }
+                        }
+                    },
+                })
+                .collect(),
+            head_of_state_assent: self.head_of_state_assent,
+        }
+    }
+
+    /// The procedure of a state that recorded none: the domain's default.
+    pub fn default_procedure() -> StoredProcedure {
+        let default = ApprovalProcedure::default();
+        StoredProcedure {
+            chambers: default
+                .chambers
+                .iter()
+                .map(|c| StoredChamber {
+                    name: c.name.clone(),
+                    threshold: StoredThreshold::SimpleMajority,
+                })
+                .collect(),
+            head_of_state_assent: default.head_of_state_assent,
+            sources: Vec::new(),
+        }
+    }
+}
+
+/// A kind of consent (never a signature: that is `signed_on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredConsent {
+    /// Ratification.
+    Ratification,
+    /// Acceptance.
+    Acceptance,
+    /// Approval.
+    Approval,
+    /// Accession.
+    Accession,
+    /// Succession.
+    Succession,
+}
+
+impl StoredConsent {
+    /// The stored kind of a binding consent; `None` for a signature.
+    pub fn from_domain(kind: ConsentKind) -> Option<StoredConsent> {
+        match kind {
+            ConsentKind::Signature => None,
+            ConsentKind::Ratification => Some(StoredConsent::Ratification),
+            ConsentKind::Acceptance => Some(StoredConsent::Acceptance),
+            ConsentKind::Approval => Some(StoredConsent::Approval),
+            ConsentKind::Accession => Some(StoredConsent::Accession),
+            ConsentKind::Succession => Some(StoredConsent::Succession),
+        }
+    }
+
+    /// The domain kind.
+    pub fn to_domain(self) -> ConsentKind {
+        match self {
+            StoredConsent::Ratification => ConsentKind::Ratification,
+            StoredConsent::Acceptance => ConsentKind::Acceptance,
+            StoredConsent::Approval => ConsentKind::Approval,
+            StoredConsent::Accession => ConsentKind::Accession,
+            StoredConsent::Succession => ConsentKind::Succession,
+        }
+    }
+}
+
+/// A notice of withdrawal and its revocation, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredNotice {
+    /// The withdrawal case, e.g. `apmbc-LT-1`.
+    pub case: String,
+    /// The depositary's receipt.
+    pub received_on: Date,
+    /// Parliament's approval, if given.
+    pub approved_on: Option<Date>,
+    /// The statement of reasons.
+    pub reasons: String,
+    /// Sources of the notice.
+    pub sources: Vec<String>,
+    /// The revocation, if any.
+    pub revoked_on: Option<Date>,
+    /// Sources of the revocation.
+    pub revocation_sources: Vec<String>,
+}
+
+/// One membership period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPeriod {
+    /// How the state consented.
+    pub consent: StoredConsent,
+    /// The deposit of consent.
+    pub deposited_on: Date,
+    /// Sources of the consent.
+    pub sources: Vec<String>,
+    /// Notices given during the period, in order of receipt.
+    pub notices: Vec<StoredNotice>,
+}
+
+/// A claimed suspension.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSuspension {
+    /// The day it was claimed.
+    pub claimed_on: Date,
+    /// What was claimed, and the objections.
+    pub detail: String,
+    /// Sources.
+    pub sources: Vec<String>,
+}
+
+/// Everything recorded about one state and one treaty (tree `memberships`, key:
+/// `treaty \0 state`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMembership {
+    /// The signature, if any.
+    pub signed_on: Option<Date>,
+    /// Sources of the signature.
+    pub signature_sources: Vec<String>,
+    /// Membership periods, oldest first.
+    pub periods: Vec<StoredPeriod>,
+    /// Claimed suspensions, in order of recording.
+    pub suspensions: Vec<StoredSuspension>,
+}
+
+impl StoredMembership {
+    /// The domain facts the standing is computed from.
+    pub fn facts(&self) -> Result<MembershipFacts, RegistryError> {
+        let periods = self
+            .periods
+            .iter()
+            .map(|p| {
+                let notices = p
+                    .notices
+                    .iter()
+                    .map(|n| {
+                        Ok(NoticeFacts {
+                            case: CaseId::parse(&n.case).map_err(|e| {
+                                RegistryError::Corrupt(format!("a stored case id is invalid: {e}"))
+                            })?,
+                            received_on: n.received_on,
+                            approved_on: n.approved_on,
+                            revoked_on: n.revoked_on,
+                        })
+                    })
+                    .collect::<Result<_, RegistryError>>()?;
+                Ok(PeriodFacts {
+                    consent: p.consent.to_domain(),
+                    deposited_on: p.deposited_on,
+                    notices,
+                })
+            })
+            .collect::<Result<_, RegistryError>>()?;
+        Ok(MembershipFacts {
+            signed_on: self.signed_on,
+            periods,
+        })
+    }
+}
+
+/// One armed-conflict period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredConflict {
+    /// Its id within the state, from 1.
+    pub id: u32,
+    /// A short description.
+    pub description: String,
+    /// The first day.
+    pub began_on: Date,
+    /// The last day, once recorded.
+    pub ended_on: Option<Date>,
+    /// Sources of the beginning.
+    pub sources: Vec<String>,
+    /// Sources of the end.
+    pub end_sources: Vec<String>,
+}
+
+/// A state's armed conflicts (tree `conflicts`, key: state code), in order of recording.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredConflicts {
+    /// The conflicts; `conflicts[i].id == i + 1`.
+    pub conflicts: Vec<StoredConflict>,
+}
+
+/// The resource name of a state's conflict, also its name in the domain.
+pub fn conflict_name(state: &str, id: u32) -> String {
+    format!("states/{state}/conflicts/{id}")
+}
+
+impl StoredConflicts {
+    /// The domain conflict periods, named by their resource names.
+    pub fn periods(&self, state: &str) -> Vec<ConflictPeriod> {
+        self.conflicts
+            .iter()
+            .map(|c| ConflictPeriod {
+                name: conflict_name(state, c.id),
+                began: c.began_on,
+                ended: c.ended_on,
+            })
+            .collect()
+    }
+}
