@@ -24,6 +24,10 @@ done
 addr=$(sed -n 's/^listening on //p' "$work/stdout")
 [ -n "$addr" ] || { echo "e2e: no listening line" >&2; exit 1; }
 echo "e2e: server at $addr"
+# The workflow examples need the bundled treaties, which load once the server is up.
+for _ in $(seq 600); do [ -f "$work/data/bundle.loaded" ] && break; sleep 0.1; done
+[ -f "$work/data/bundle.loaded" ] || { cat "$work/stderr"; echo "e2e: the bundled data did not load" >&2; exit 1; }
+export PATH="$(cd "$(dirname "$bin")" && pwd):$PATH"
 
 # Extract the README's e2e blocks, pointed at this server.
 awk '/^```sh e2e$/{on=1; next} /^```$/{on=0} on' README.md | sed "s/localhost:50051/$addr/g" >"$work/readme.sh"
@@ -45,6 +49,11 @@ expect '"sourceHead": "2"' "both appends were accepted in order"
 expect '"kind": "withdrawal.instrument_deposited"' "GetHistory returns the appended steps"
 expect '"nextPageToken": "after-' "GetHistory pages"
 expect '"ok": true' "Verify is clean"
+expect '"status": "WITHDRAWAL_STATUS_NOTIFIED"' "the deposit notifies the case"
+expect 'apmbc-IS-1-deposit deposit IS apmbc' "France receives the deposit notice"
+expect 'apmbc-IS-1-effect effect IS apmbc' "France receives the effect notice"
+expect '"status": "MEMBERSHIP_STATUS_WITHDRAWAL_NOTIFIED"' "the registry shows the notice as of 2026-03-01"
+expect '"kind": "approvals.instrument_deposited"' "the audit history has the deposit"
 
 kill -TERM "$pid"
 status=0
@@ -52,6 +61,6 @@ wait "$pid" || status=$?
 pid=
 if [ "$status" -eq 0 ]; then echo "ok   - SIGTERM exits 0"; else echo "FAIL - SIGTERM exit code $status"; fails=$((fails + 1)); fi
 
-total=$((6 + 5 + 1))
+total=$((6 + 5 + 5 + 1))
 echo "e2e-grpcurl: $((total - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
