@@ -23,10 +23,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
-        // Temporary, while the registry, approvals and notification services are
-        // being built: unimplemented RPCs answer UNIMPLEMENTED. Removed once every
-        // RPC is implemented, so the compiler enforces completeness again.
-        .generate_default_stubs(true)
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -70,12 +70,14 @@ fn page(
     Ok((records.iter().map(convert::entry_to_wire).collect(), next))
 }
 
-/// A server stream, as the generated trait spells it.
+/// A boxed server stream.
 type BoxStream<T> =
     std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 #[tonic::async_trait]
 impl AuditService for AuditApi {
+    type TailStream = BoxStream<pb::TailResponse>;
+
     #[instrument(skip_all, fields(source = %request.get_ref().source, entries = request.get_ref().entries.len()))]
     async fn append(
         &self,
@@ -169,7 +171,7 @@ impl AuditService for AuditApi {
     async fn tail(
         &self,
         request: Request<pb::TailRequest>,
-    ) -> Result<Response<BoxStream<pb::TailResponse>>, Status> {
+    ) -> Result<Response<Self::TailStream>, Status> {
         let mut after = request.into_inner().after_sequence;
         let ledger = self.store.ledger().clone();
         let shutdown = self.shutdown.clone();

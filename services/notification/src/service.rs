@@ -82,7 +82,7 @@ fn token_of(position: ListPosition) -> String {
     }
 }
 
-/// A server stream, as the generated trait spells it.
+/// A boxed server stream.
 type BoxStream<T> =
     std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
@@ -158,6 +158,8 @@ impl NotificationApi {
 
 #[tonic::async_trait]
 impl NotificationService for NotificationApi {
+    type SubscribeStream = BoxStream<pb::SubscribeResponse>;
+
     #[instrument(skip_all, fields(notice_id = %request.get_ref().notice.as_ref().map_or("", |n| n.notice_id.as_str())))]
     async fn publish_notice(
         &self,
@@ -174,7 +176,7 @@ impl NotificationService for NotificationApi {
     async fn subscribe(
         &self,
         request: Request<pb::SubscribeRequest>,
-    ) -> Result<Response<BoxStream<pb::SubscribeResponse>>, Status> {
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
         let actor = actor(request.metadata());
         let req = request.into_inner();
         let mut v = Violations::new();
