@@ -389,92 +389,116 @@ impl AuditStore {
         Ok((out, false))
     }
 
-    /// Verifies every source's chain inside the global log: contiguous from 1, each entry
-    /// hashing to what its source said, each linking to its predecessor.
+    /// Verifies every source's chain inside the global log, in one pass over it:
+    /// each source's entries are contiguous from 1, each hashes to what its
+    /// source said, and each links to its predecessor.
     pub fn verify_sources(&self) -> Result<Vec<SourceReport>, AuditError> {
-        // Entries of a batch in flight are indexed before they are durable:
-        // verify up to the durable head, as the global log's own check does.
+        use std::collections::BTreeMap;
+        use treaty_ledger::ProblemKind;
+        // Up to the durable head, as the global log's own check does.
         let (durable, _) = self.ledger.head();
-        let mut reports = Vec::new();
-        for item in self.ledger.tree(SOURCES).iter() {
-            let (name, _) = item.map_err(storage)?;
-            let source = String::from_utf8_lossy(&name).into_owned();
-            reports.push(self.verify_source(&source, durable)?);
+        let mut chains: BTreeMap<String, SourceReport> = BTreeMap::new();
+        for record in self.ledger.range(1, durable) {
+            let Ok(record) = record else {
+                // The global check reports an undecodable entry with its position.
+                continue;
+            };
+            let Some(origin) = record.origin_record() else {
+                continue;
+            };
+            let chain = chains
+                .entry(origin.source.clone())
+                .or_insert_with(|| SourceReport {
+                    source: origin.source.clone(),
+                    head: (0, treaty_ledger::GENESIS),
+                    problem: None,
+                });
+            if chain.problem.is_some() {
+                continue;
+            }
+            let (head, prev) = chain.head;
+            let problem = if origin.sequence != head + 1 {
+                let kind = if origin.sequence > head + 1 {
+                    ProblemKind::Missing
+                } else {
+                    ProblemKind::Reordered
+                };
+                Some((
+                    head + 1,
+                    kind,
+                    format!(
+                        "expected entry {} next, found {} (global entry {})",
+                        head + 1,
+                        origin.sequence,
+                        record.sequence
+                    ),
+                ))
+            } else if origin.compute_hash() != origin.hash {
+                Some((
+                    origin.sequence,
+                    ProblemKind::Altered,
+                    "its content does not match its hash".to_owned(),
+                ))
+            } else if origin.prev_hash != prev {
+                Some((
+                    origin.sequence,
+                    ProblemKind::Reordered,
+                    "it does not link to its predecessor".to_owned(),
+                ))
+            } else {
+                None
+            };
+            match problem {
+                Some((sequence, kind, detail)) => {
+                    chain.problem = Some(SourceProblem {
+                        sequence,
+                        kind,
+                        detail,
+                    })
+                }
+                None => chain.head = (origin.sequence, origin.hash),
+            }
         }
-        Ok(reports)
+        // A source whose head the log records beyond what the pass found lost its tail.
+        for item in self.ledger.tree(SOURCES).iter() {
+            let (name, value) = item.map_err(storage)?;
+            let source = String::from_utf8_lossy(&name).into_owned();
+            let recorded = parse_head(&value).map_or(0, |(seq, _)| seq);
+            let chain = chains
+                .entry(source.clone())
+                .or_insert_with(|| SourceReport {
+                    source,
+                    head: (0, treaty_ledger::GENESIS),
+                    problem: None,
+                });
+            if chain.problem.is_none()
+                && recorded > chain.head.0
+                && !self.in_flight(&chain.source, chain.head.0 + 1, durable)?
+            {
+                let missing = chain.head.0 + 1;
+                chain.problem = Some(SourceProblem {
+                    sequence: missing,
+                    kind: ProblemKind::Missing,
+                    detail: format!(
+                        "entry {missing} is missing; the log records {recorded} entries"
+                    ),
+                });
+            }
+        }
+        Ok(chains.into_values().collect())
     }
 
-    fn verify_source(&self, source: &str, durable: u64) -> Result<SourceReport, AuditError> {
-        use treaty_ledger::ProblemKind;
-        let pre = prefix(&[source]);
-        let (mut expected, mut prev) = (1_u64, treaty_ledger::GENESIS);
-        let problem = |sequence, kind, detail: String| SourceProblem {
-            sequence,
-            kind,
-            detail,
-        };
-        for item in self.ledger.tree(BY_SOURCE).scan_prefix(&pre) {
-            let (k, v) = item.map_err(storage)?;
-            let seq = seq_suffix(&k).unwrap_or(0);
-            let report = |p| {
-                Ok(SourceReport {
-                    source: source.to_owned(),
-                    head: (expected - 1, prev),
-                    problem: Some(p),
-                })
-            };
-            if seq != expected {
-                return report(problem(
-                    expected,
-                    ProblemKind::Missing,
-                    format!("entry {expected} is missing; the next present is {seq}"),
-                ));
-            }
-            let Some((global, indexed_hash)) = parse_head(&v) else {
-                return report(problem(
-                    seq,
-                    ProblemKind::Undecodable,
-                    "its index entry is unreadable".into(),
-                ));
-            };
-            if global > durable {
-                break;
-            }
-            let Some(origin) = self.ledger.get(global)?.and_then(|r| r.origin_record()) else {
-                return report(problem(
-                    seq,
-                    ProblemKind::Missing,
-                    format!("global entry {global} holding it is missing"),
-                ));
-            };
-            if origin.sequence != seq || origin.source != source {
-                return report(problem(
-                    seq,
-                    ProblemKind::Reordered,
-                    format!("global entry {global} holds another entry"),
-                ));
-            }
-            if origin.compute_hash() != origin.hash || origin.hash != indexed_hash {
-                return report(problem(
-                    seq,
-                    ProblemKind::Altered,
-                    "its content does not match its hash".into(),
-                ));
-            }
-            if origin.prev_hash != prev {
-                return report(problem(
-                    seq,
-                    ProblemKind::Reordered,
-                    "it does not link to its predecessor".into(),
-                ));
-            }
-            (expected, prev) = (seq + 1, origin.hash);
-        }
-        Ok(SourceReport {
-            source: source.to_owned(),
-            head: (expected - 1, prev),
-            problem: None,
-        })
+    /// Whether `source`'s entry `sequence` is indexed at a global position beyond
+    /// `durable` (a batch in flight), rather than missing.
+    fn in_flight(&self, source: &str, sequence: u64, durable: u64) -> Result<bool, AuditError> {
+        let v = self
+            .ledger
+            .tree(BY_SOURCE)
+            .get(key(&[source], sequence))
+            .map_err(storage)?;
+        Ok(v.as_deref()
+            .and_then(parse_head)
+            .is_some_and(|(global, _)| global > durable))
     }
 }
 

@@ -14,7 +14,6 @@ use serde_json::json;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
-use treaty_proto::wire::date_to_wire;
 
 use crate::node::{self, NodeSpec, Role};
 pub use load::{Sample, percentile, run_async, run_threads};
@@ -328,23 +327,31 @@ pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Durable recorded steps: `RecordArmedConflict` on the registry, a real
-/// mutation (state change + journal entry, durable, answered).
+/// Durable recorded steps: `SetApprovalProcedure` on the registry, a real
+/// mutation (state change + journal entry, durable, answered) whose stored
+/// state does not grow as the benchmark runs.
 async fn durable_steps(suite: &Suite, concurrency: usize, scale: Scale) -> Sample {
     let client = RegistryServiceClient::new(suite.channel.clone());
     let states = ["FR", "DE", "NO", "SE", "DK", "NL", "BE", "AT"];
-    let began = date_to_wire(jiff::civil::date(2024, 1, 1));
     run_async(concurrency, scale.warmup, scale.window, move |i| {
         let mut c = client.clone();
-        let req = reg::RecordArmedConflictRequest {
+        let req = reg::SetApprovalProcedureRequest {
             request_id: format!("bench-{concurrency}-{i}"),
             state: states[(i as usize) % states.len()].to_owned(),
-            description: "benchmark step".to_owned(),
-            began_on: Some(began),
-            sources: vec!["treaty bench".to_owned()],
+            procedure: Some(reg::ApprovalProcedure {
+                chambers: vec![reg::Chamber {
+                    name: "parliament".to_owned(),
+                    threshold: Some(reg::Threshold {
+                        kind: reg::ThresholdKind::SimpleMajority.into(),
+                        ..Default::default()
+                    }),
+                }],
+                head_of_state_assent: i % 2 == 0,
+                sources: vec!["treaty bench".to_owned()],
+            }),
         };
         async move {
-            c.record_armed_conflict(req)
+            c.set_approval_procedure(req)
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string())
