@@ -10,6 +10,7 @@ use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsSer
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
+use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 use treaty_proto::wire::date_to_wire;
 
 use super::{Figure, Scale, Suite, fig, percentile, target};
@@ -82,6 +83,7 @@ pub(super) async fn measure(
     }
 
     let mut approvals = ApprovalsServiceClient::new(suite.channel.clone());
+    let mut registry = RegistryServiceClient::new(suite.channel.clone());
     let on = Some(date_to_wire(today));
     let mut latencies = Vec::new();
     let mut arrivals: HashMap<String, Vec<Instant>> = HashMap::new();
@@ -154,6 +156,27 @@ pub(super) async fn measure(
                 sources: Vec::new(),
             })
             .await?;
+        // The relay tells the registry of the revocation asynchronously; the next
+        // case can open once the registry has the state as a party again.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let m = registry
+                .get_membership(reg::GetMembershipRequest {
+                    treaty: "apmbc".into(),
+                    state: WITHDRAWING.into(),
+                    as_of: on,
+                })
+                .await?
+                .into_inner()
+                .membership;
+            if m.is_some_and(|m| m.status() == reg::MembershipStatus::Party) {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err("the registry did not record the revocation within 30 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
     latencies.sort_unstable();
     let ms = |p| percentile(&latencies, p).as_secs_f64() * 1e3;
