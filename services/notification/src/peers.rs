@@ -46,27 +46,6 @@ fn peer_error(peer: &'static str, status: Status) -> NotificationError {
     }
 }
 
-/// Whether a state with this standing on the notice's date receives the notice.
-///
-/// Art. 20(2) of both conventions sends the notice to "all other States
-/// Parties". A state that has deposited its consent but for which the treaty
-/// is not yet in force (CONSENTED) is a contracting state (VCLT Art. 2(1)(f))
-/// that will be bound while the withdrawal runs, so it is notified too; a bare
-/// signatory is not (the depositary informs signatories itself), nor is a
-/// state that has already withdrawn.
-pub fn receives_notice(status: MembershipStatus) -> bool {
-    match status {
-        MembershipStatus::Consented
-        | MembershipStatus::Party
-        | MembershipStatus::WithdrawalNotified
-        | MembershipStatus::WithdrawalDeferred => true,
-        MembershipStatus::Unspecified
-        | MembershipStatus::NotAMember
-        | MembershipStatus::Signatory
-        | MembershipStatus::Withdrawn => false,
-    }
-}
-
 impl Peers {
     fn policy() -> RetryPolicy {
         RetryPolicy::default().idempotent()
@@ -116,8 +95,8 @@ impl Peers {
     }
 
     /// The states that receive a notice about `treaty` dated `as_of`: every
-    /// member the registry lists on that date whose standing
-    /// [`receives_notice`], over all pages.
+    /// member the registry says is `bound` on that date (consented or a party,
+    /// its withdrawal not yet in effect: the domain's rule), over all pages.
     pub async fn parties(
         &self,
         treaty: &str,
@@ -134,7 +113,7 @@ impl Peers {
                     status: MembershipStatus::Unspecified.into(),
                     page_size: 1000,
                     page_token: token.clone(),
-                    // Every member: CONSENTED states are notified too (see `receives_notice`).
+                    // Every member: CONSENTED states are notified too (the registry's `bound`, a domain rule).
                     parties_only: false,
                 });
                 async move { client.list_members(request).await }
@@ -148,7 +127,7 @@ impl Peers {
             })?
             .into_inner();
             for m in &page.members {
-                if receives_notice(m.status()) {
+                if m.bound {
                     let code =
                         StateCode::parse(&m.state).map_err(|e| NotificationError::PeerFailed {
                             peer: REGISTRY,

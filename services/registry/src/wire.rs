@@ -238,6 +238,7 @@ pub fn membership(
             .map(suspension)
             .collect(),
         is_party: now.is_party(),
+        bound: now.status.is_bound(),
     };
     Ok((out, now))
 }
