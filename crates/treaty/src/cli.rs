@@ -98,6 +98,10 @@ pub struct ImportArgs {
     /// Load the bundled treaties and data (the same load `treaty serve` does on an empty data directory).
     #[arg(long)]
     pub bundled: bool,
+    /// The approvals service's URL when it is not at `--endpoint` (microservices mode,
+    /// where `--endpoint` names the registry).
+    #[arg(long, env = "TREATY_APPROVALS_ENDPOINT")]
+    pub approvals_endpoint: Option<String>,
     /// CSV files to load; any bad row means nothing from that file is loaded.
     pub files: Vec<PathBuf>,
 }

@@ -82,7 +82,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
         print_timeline(w);
     }
 
-    let notices = wait_for_deliveries(channel.clone(), &inboxes).await?;
+    let notices = wait_for_deliveries(channel.clone(), &inboxes, 2 * cases.len()).await?;
     println!("Notices (each counted once per recipient, by notice id):");
     let rows: Vec<Vec<String>> = notices
         .iter()
@@ -234,10 +234,12 @@ fn print_timeline(w: &ap::Withdrawal) {
     println!();
 }
 
-/// Waits until every published notice reached all of its recipients' streams.
+/// Waits until the `expected` notices (a deposit and an effect per case) are
+/// published and each reached all of its recipients' streams.
 async fn wait_for_deliveries(
     channel: Channel,
     inboxes: &Inboxes,
+    expected: usize,
 ) -> Result<Vec<(nt::Notice, usize)>, Box<dyn Error>> {
     let mut client = NotificationServiceClient::new(channel);
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -267,11 +269,8 @@ async fn wait_for_deliveries(
             .iter()
             .filter(|(n, got)| *got as u32 >= n.recipient_count)
             .count();
-        eprint!(
-            "\r  notices delivered to every recipient: {complete}/{}",
-            counted.len()
-        );
-        if !counted.is_empty() && complete == counted.len() {
+        eprint!("\r  notices delivered to every recipient: {complete}/{expected}");
+        if counted.len() >= expected && complete == counted.len() {
             eprintln!("\n");
             return Ok(counted);
         }

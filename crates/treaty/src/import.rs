@@ -66,8 +66,12 @@ pub async fn run(args: ImportArgs) -> Result<(), Box<dyn Error>> {
             }
         }
     }
-    let channel = commands::connect(&args.endpoint.endpoint).await?;
-    let loader = Loader::new(channel);
+    let registry = commands::connect(&args.endpoint.endpoint).await?;
+    let approvals = match &args.approvals_endpoint {
+        Some(url) => commands::connect(url).await?,
+        None => registry.clone(),
+    };
+    let loader = Loader::with_channels(registry, approvals);
     let mut progress = Printed::default();
     if args.bundled {
         loader.load_bundle(&mut progress).await?;

@@ -147,6 +147,59 @@ fn loaded(dir: &Path) -> bool {
     dir.join(treaty::serve::BUNDLE_MARKER).exists()
 }
 
+/// Waits until the load and everything it set in motion has finished: every
+/// bundled case took effect, its 12 notices are out, and the audit log has
+/// stopped growing. Returns each source's journal head in the audit log.
+async fn settled(dir: &Path, url: &str) -> Vec<(String, u64)> {
+    use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
+    use treaty_proto::notification::{
+        self as nt, notification_service_client::NotificationServiceClient,
+    };
+    eventually("the bundled data to load", async || {
+        loaded(dir).then_some(())
+    })
+    .await;
+    let channel = treaty_runtime::connect(url, &treaty_runtime::ClientConfig::default())
+        .await
+        .expect("channel");
+    let mut approvals = ApprovalsServiceClient::new(channel.clone());
+    let mut notification = NotificationServiceClient::new(channel);
+    eventually(
+        "every case to take effect and its notices to go out",
+        async || {
+            let cases = approvals
+                .list_withdrawals(ap::ListWithdrawalsRequest {
+                    page_size: 100,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner();
+            let effective = cases
+                .withdrawals
+                .iter()
+                .all(|w| w.status() == ap::WithdrawalStatus::Effective);
+            let notices = notification
+                .list_notices(nt::ListNoticesRequest {
+                    page_size: 100,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner();
+            (cases.withdrawals.len() == 6 && effective && notices.notices.len() == 12).then_some(())
+        },
+    )
+    .await;
+    eventually("the audit log to stop growing", async || {
+        let a = journal_heads(url).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let b = journal_heads(url).await;
+        (a == b).then_some(b)
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bundled_treaties_answer_as_of_any_date_and_load_only_once() {
     let dir = tempfile::tempdir().expect("a data directory");
@@ -221,13 +274,7 @@ async fn the_bundled_treaties_answer_as_of_any_date_and_load_only_once() {
     assert_eq!(parties(&mut r, "ccm", 2026, 3, 1).await, 112);
 
     // A restart loads nothing again, and neither does an explicit re-import.
-    let before = eventually("the journals to settle", async || {
-        let a = journal_heads(&served.url).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let b = journal_heads(&served.url).await;
-        (a == b).then_some(b)
-    })
-    .await;
+    let before = settled(dir.path(), &served.url).await;
     drop(served);
     let served = serve(dir.path());
     let _ = registry(&served.url).await;
@@ -255,11 +302,7 @@ async fn a_csv_with_a_bad_row_is_refused_whole_with_its_line_numbers() {
     let dir = tempfile::tempdir().expect("a data directory");
     let served = serve(dir.path());
     let _ = registry(&served.url).await;
-    eventually("the bundled data to load", async || {
-        loaded(dir.path()).then_some(())
-    })
-    .await;
-    let before = journal_heads(&served.url).await;
+    let before = settled(dir.path(), &served.url).await;
 
     let csv = dir.path().join("new_parties.csv");
     std::fs::write(
