@@ -262,7 +262,7 @@ impl MembershipFacts {
         }
         let then = standing(self, rules, conflicts, notice.received_on)?;
         let period = match (&then.status, then.period) {
-            (StandingStatus::Consented { .. } | StandingStatus::Party, Some(period)) => period,
+            (status, Some(period)) if status.may_give_notice() => period,
             (
                 StandingStatus::WithdrawalNotified { .. }
                 | StandingStatus::WithdrawalDeferred { .. },

@@ -155,6 +155,15 @@ impl StandingStatus {
         }
     }
 
+    /// Tells whether the state may give notice of withdrawal on this day: it is bound
+    /// (consented or a party) and no earlier notice of its withdrawal is pending.
+    pub fn may_give_notice(&self) -> bool {
+        matches!(
+            self,
+            StandingStatus::Consented { .. } | StandingStatus::Party
+        )
+    }
+
     /// Tells whether the state is bound by its consent: consented, party, or a party whose
     /// withdrawal has not yet taken effect.
     pub fn is_bound(&self) -> bool {

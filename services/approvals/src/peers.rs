@@ -213,10 +213,8 @@ impl Registry {
         let status = rpb::MembershipStatus::try_from(membership.status)
             .unwrap_or(rpb::MembershipStatus::Unspecified);
         Ok(Standing {
-            bound: matches!(
-                status,
-                rpb::MembershipStatus::Party | rpb::MembershipStatus::Consented
-            ),
+            // The domain's rule, answered by the registry that owns the facts.
+            bound: membership.may_give_notice,
             status: status
                 .as_str_name()
                 .trim_start_matches("MEMBERSHIP_STATUS_")

@@ -239,6 +239,7 @@ pub fn membership(
             .collect(),
         is_party: now.is_party(),
         bound: now.status.is_bound(),
+        may_give_notice: now.status.may_give_notice(),
     };
     Ok((out, now))
 }
