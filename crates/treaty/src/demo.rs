@@ -20,7 +20,7 @@ use crate::cli::DemoArgs;
 use crate::commands::{self, short_name, show_date, table};
 use crate::import::Printed;
 use crate::load::Loader;
-use crate::node::{self, NodeSpec, Role};
+use crate::node::LocalSuite;
 
 /// Notices received, per recipient: the set of notice ids (exactly-once from the
 /// recipient's view means each id once).
@@ -47,7 +47,11 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     let (endpoint, _suite) = match args.endpoint {
         Some(e) => (e, None),
         None => {
-            let suite = InProcess::start().await?;
+            let _ = treaty_runtime::init_tracing(
+                &std::env::var("TREATY_LOG").unwrap_or_else(|_| "error".into()),
+                treaty_runtime::LogFormat::Plain,
+            );
+            let suite = LocalSuite::start(|c| c.scheduler_tick = Duration::from_millis(50)).await?;
             (suite.url.clone(), Some(suite))
         }
     };
@@ -279,50 +283,5 @@ async fn wait_for_deliveries(
             return Ok(counted);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// A suite started inside the demo's process, on a free port, with its data in
-/// a temporary directory.
-struct InProcess {
-    url: String,
-    _dir: tempfile::TempDir,
-    shutdown: treaty_runtime::Shutdown,
-}
-
-impl InProcess {
-    async fn start() -> Result<Self, Box<dyn Error>> {
-        let dir = tempfile::tempdir()?;
-        let config = treaty_runtime::Config {
-            listen_addr: ([127, 0, 0, 1], 0).into(),
-            data_dir: dir.path().to_path_buf(),
-            log: "warn".into(),
-            scheduler_tick: Duration::from_millis(50),
-            ..treaty_runtime::Config::default()
-        };
-        let _ = treaty_runtime::init_tracing(
-            &std::env::var("TREATY_LOG").unwrap_or_else(|_| "error".into()),
-            config.log_format,
-        );
-        let server = treaty_runtime::Server::bind(config.listen_addr).await?;
-        let url = format!("http://{}", server.local_addr());
-        let shutdown = treaty_runtime::Shutdown::new();
-        let spec = NodeSpec {
-            roles: Role::ALL.to_vec(),
-            config,
-            clock: Arc::new(treaty_ledger::SystemClock),
-        };
-        tokio::spawn(node::run(spec, server, shutdown.clone(), |_| {}));
-        Ok(Self {
-            url,
-            _dir: dir,
-            shutdown,
-        })
-    }
-}
-
-impl Drop for InProcess {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
     }
 }

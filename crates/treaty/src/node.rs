@@ -293,3 +293,71 @@ pub async fn run(
     tracing::info!("storage flushed; stopped");
     Ok(served?)
 }
+
+/// A suite of every service running inside this process on a free loopback
+/// port, with its data in a temporary directory that goes away with it: what
+/// `treaty demo` and `treaty bench` run against.
+pub struct LocalSuite {
+    /// Its URL.
+    pub url: String,
+    /// A channel to it, already SERVING.
+    pub channel: Channel,
+    shutdown: Shutdown,
+    task: Option<tokio::task::JoinHandle<Result<(), NodeError>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl fmt::Debug for LocalSuite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalSuite")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalSuite {
+    /// Starts every service with the default configuration as `configure`
+    /// changes it (the listen address and data directory are the suite's own),
+    /// and waits until it is SERVING.
+    pub async fn start(
+        configure: impl FnOnce(&mut Config),
+    ) -> Result<LocalSuite, Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut config = Config::default();
+        configure(&mut config);
+        config.listen_addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.data_dir = dir.path().to_path_buf();
+        let server = Server::bind(config.listen_addr).await?;
+        let url = format!("http://{}", server.local_addr());
+        let shutdown = Shutdown::new();
+        let spec = NodeSpec {
+            roles: Role::ALL.to_vec(),
+            config,
+            clock: Arc::new(treaty_ledger::SystemClock),
+        };
+        let task = tokio::spawn(run(spec, server, shutdown.clone(), |_| {}));
+        let channel = treaty_runtime::connect(&url, &ClientConfig::default()).await?;
+        treaty_runtime::wait_until_serving(&channel, std::time::Duration::from_secs(30)).await?;
+        Ok(LocalSuite {
+            url,
+            channel,
+            shutdown,
+            task: Some(task),
+            _dir: dir,
+        })
+    }
+
+    /// Stops it and waits for its storage to be flushed.
+    pub async fn stop(mut self) {
+        self.shutdown.trigger();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for LocalSuite {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}

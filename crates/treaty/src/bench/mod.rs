@@ -7,7 +7,6 @@ mod history;
 mod load;
 
 use std::error::Error;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -15,7 +14,6 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 
-use crate::node::{self, NodeSpec, Role};
 pub use load::{Sample, percentile, run_async, run_threads};
 
 /// `treaty bench` options.
@@ -119,62 +117,16 @@ fn target(mut f: Figure, target: impl Into<String>, met: bool) -> Figure {
     f
 }
 
-/// A suite running in this process on a free port, with its data in a temporary directory.
-pub struct Suite {
-    /// Its URL.
-    pub url: String,
-    /// A channel to it.
-    pub channel: tonic::transport::Channel,
-    shutdown: treaty_runtime::Shutdown,
-    task: tokio::task::JoinHandle<Result<(), node::NodeError>>,
-    _dir: tempfile::TempDir,
-}
+/// The suite the benchmark measures: every service in this process.
+pub use crate::node::LocalSuite as Suite;
 
-impl std::fmt::Debug for Suite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Suite")
-            .field("url", &self.url)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Suite {
-    /// Starts every service with `durability`.
-    pub async fn start(durability: treaty_runtime::Durability) -> Result<Suite, Box<dyn Error>> {
-        let dir = tempfile::tempdir()?;
-        let config = treaty_runtime::Config {
-            listen_addr: ([127, 0, 0, 1], 0).into(),
-            data_dir: dir.path().to_path_buf(),
-            durability,
-            scheduler_tick: Duration::from_millis(200),
-            ..treaty_runtime::Config::default()
-        };
-        let server = treaty_runtime::Server::bind(config.listen_addr).await?;
-        let url = format!("http://{}", server.local_addr());
-        let shutdown = treaty_runtime::Shutdown::new();
-        let spec = NodeSpec {
-            roles: Role::ALL.to_vec(),
-            config,
-            clock: Arc::new(treaty_ledger::SystemClock),
-        };
-        let task = tokio::spawn(node::run(spec, server, shutdown.clone(), |_| {}));
-        let channel =
-            treaty_runtime::connect(&url, &treaty_runtime::ClientConfig::default()).await?;
-        treaty_runtime::wait_until_serving(&channel, Duration::from_secs(30)).await?;
-        Ok(Suite {
-            url,
-            channel,
-            shutdown,
-            task,
-            _dir: dir,
-        })
-    }
-
-    /// Stops it and waits for its storage to be flushed.
-    pub async fn stop(self) {
-        self.shutdown.trigger();
-        let _ = self.task.await;
-    }
+/// Starts every service with `durability`.
+async fn start_suite(durability: treaty_runtime::Durability) -> Result<Suite, Box<dyn Error>> {
+    Suite::start(|c| {
+        c.durability = durability;
+        c.scheduler_tick = Duration::from_millis(200);
+    })
+    .await
 }
 
 fn progress(json: bool, what: &str) {
@@ -197,8 +149,8 @@ pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
         );
     }
 
-    let fsync = Suite::start(treaty_runtime::Durability::Fsync).await?;
-    let flush = Suite::start(treaty_runtime::Durability::Flush).await?;
+    let fsync = start_suite(treaty_runtime::Durability::Fsync).await?;
+    let flush = start_suite(treaty_runtime::Durability::Flush).await?;
     let mut ping = Vec::new();
     let mut sled_raw = Vec::new();
     for c in [1, 64] {
