@@ -115,33 +115,48 @@ fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
+/// Every item of a paged list: `page(token)` fetches one page and returns its
+/// items and the next page token (empty at the end).
+async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, CliError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (items, next) = page(token).await?;
+        out.extend(items);
+        if next.is_empty() {
+            return Ok(out);
+        }
+        token = next;
+    }
+}
+
 /// Every member of a treaty that is a party as of a date (all pages).
 pub async fn parties_as_of(
     channel: Channel,
     treaty: &str,
     as_of: Option<jiff::civil::Date>,
 ) -> Result<Vec<reg::Membership>, CliError> {
-    let mut client = RegistryServiceClient::new(channel);
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_members(reg::ListMembersRequest {
-                treaty: treaty.to_owned(),
-                as_of: as_of.map(date_to_wire),
-                parties_only: true,
-                page_size: 500,
-                page_token: token,
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        out.extend(page.members);
-        if page.next_page_token.is_empty() {
-            return Ok(out);
+    let client = RegistryServiceClient::new(channel);
+    all_pages(|page_token| {
+        let mut client = client.clone();
+        let request = reg::ListMembersRequest {
+            treaty: treaty.to_owned(),
+            as_of: as_of.map(date_to_wire),
+            parties_only: true,
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        async move {
+            let page = client.list_members(request).await?.into_inner();
+            Ok((page.members, page.next_page_token))
         }
-        token = page.next_page_token;
-    }
+    })
+    .await
 }
 
 /// `treaty parties`.
@@ -271,29 +286,26 @@ pub async fn status(args: StatusArgs) -> Result<(), CliError> {
 /// `treaty history`.
 pub async fn history(args: HistoryArgs) -> Result<(), CliError> {
     let channel = connect(&args.endpoint.endpoint).await?;
-    let mut client = AuditServiceClient::new(channel);
-    let mut entries = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .get_history(au::GetHistoryRequest {
-                state: args.state.as_str().to_owned(),
-                treaty: args
-                    .treaty
-                    .as_ref()
-                    .map(|t| t.as_str().to_owned())
-                    .unwrap_or_default(),
-                page_size: 1000,
-                page_token: token,
-            })
-            .await?
-            .into_inner();
-        entries.extend(page.entries);
-        if page.next_page_token.is_empty() {
-            break;
+    let client = AuditServiceClient::new(channel);
+    let treaty = args
+        .treaty
+        .as_ref()
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_default();
+    let entries = all_pages(|page_token| {
+        let mut client = client.clone();
+        let request = au::GetHistoryRequest {
+            state: args.state.as_str().to_owned(),
+            treaty: treaty.clone(),
+            page_size: 1000,
+            page_token,
+        };
+        async move {
+            let page = client.get_history(request).await?.into_inner();
+            Ok((page.entries, page.next_page_token))
         }
-        token = page.next_page_token;
-    }
+    })
+    .await?;
     if args.endpoint.json {
         let list: Vec<Value> = entries
             .iter()
@@ -340,33 +352,31 @@ pub async fn history(args: HistoryArgs) -> Result<(), CliError> {
 /// `treaty withdrawals`.
 pub async fn withdrawals(args: WithdrawalsArgs) -> Result<(), CliError> {
     let channel = connect(&args.endpoint.endpoint).await?;
-    let mut client = ApprovalsServiceClient::new(channel);
-    let mut cases = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_withdrawals(ap::ListWithdrawalsRequest {
-                treaty: args
-                    .treaty
-                    .as_ref()
-                    .map(|t| t.as_str().to_owned())
-                    .unwrap_or_default(),
-                state: args
-                    .state
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-                page_size: 500,
-                page_token: token,
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        cases.extend(page.withdrawals);
-        if page.next_page_token.is_empty() {
-            break;
+    let client = ApprovalsServiceClient::new(channel);
+    let treaty = args
+        .treaty
+        .as_ref()
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_default();
+    let state = args
+        .state
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    let cases = all_pages(|page_token| {
+        let mut client = client.clone();
+        let request = ap::ListWithdrawalsRequest {
+            treaty: treaty.clone(),
+            state: state.clone(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        async move {
+            let page = client.list_withdrawals(request).await?.into_inner();
+            Ok((page.withdrawals, page.next_page_token))
         }
-        token = page.next_page_token;
-    }
+    })
+    .await?;
     if args.endpoint.json {
         let list: Vec<Value> = cases
             .iter()
@@ -416,25 +426,21 @@ pub async fn withdrawals(args: WithdrawalsArgs) -> Result<(), CliError> {
 /// `treaty notices`.
 pub async fn notices(args: NoticesArgs) -> Result<(), CliError> {
     let channel = connect(&args.endpoint.endpoint).await?;
-    let mut client = NotificationServiceClient::new(channel);
-    let mut list = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_notices(nt::ListNoticesRequest {
-                recipient: args.recipient.clone(),
-                page_size: 500,
-                page_token: token,
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        list.extend(page.notices);
-        if page.next_page_token.is_empty() {
-            break;
+    let client = NotificationServiceClient::new(channel);
+    let list = all_pages(|page_token| {
+        let mut client = client.clone();
+        let request = nt::ListNoticesRequest {
+            recipient: args.recipient.clone(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        async move {
+            let page = client.list_notices(request).await?.into_inner();
+            Ok((page.notices, page.next_page_token))
         }
-        token = page.next_page_token;
-    }
+    })
+    .await?;
     if args.endpoint.json {
         print_json(
             &json!({ "recipient": args.recipient, "notices": list.iter().map(notice_json).collect::<Vec<_>>() }),
