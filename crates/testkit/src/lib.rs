@@ -226,3 +226,23 @@ impl StoppedNode {
         TestNode::start_at(self.roles, self.data, self.clock, addr).await
     }
 }
+
+/// How long [`eventually`] waits before failing the test.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Polls `check` every 20 ms until it returns `Some`, failing the test with
+/// `what` after [`PATIENCE`]: the way tests wait for background effects
+/// (relays, schedulers, shippers) instead of sleeping a guessed time.
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

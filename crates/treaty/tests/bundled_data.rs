@@ -5,11 +5,12 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 use treaty_proto::wire::date_to_wire;
+use treaty_testkit::eventually;
 
 struct Served {
     child: Child,
@@ -54,17 +55,6 @@ fn cli(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn registry(url: &str) -> RegistryServiceClient<tonic::transport::Channel> {

@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpListener};
 
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tonic::transport::Channel;
 use treaty::bundle::{Facts, StepKind};
@@ -21,6 +21,7 @@ use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
+use treaty_testkit::eventually;
 
 const SERVICES: [&str; 4] = ["audit", "registry", "notification", "approvals"];
 const LISTENERS: [&str; 3] = ["states/FR", "states/DE", "states/NO"];
@@ -140,17 +141,6 @@ async fn listen(url: String, recipient: &'static str, got: Inbox) {
     }
 }
 
-async fn poll<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn baltic_and_polish_facts() -> (Facts, Facts) {
     let all = Facts::bundled();
     let consents = Facts {
@@ -223,7 +213,7 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
     cluster.spawn("audit");
 
     let mut approvals = ApprovalsServiceClient::new(channel(cluster.url("approvals")).await);
-    let cases = poll("every withdrawal to take effect", async || {
+    let cases = eventually("every withdrawal to take effect", async || {
         let list = approvals
             .list_withdrawals(ap::ListWithdrawalsRequest {
                 treaty: "apmbc".into(),
@@ -273,7 +263,7 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
         ids
     };
     for (recipient, got) in &received {
-        let ids = poll("every notice at every listener", async || {
+        let ids = eventually("every notice at every listener", async || {
             let got = got.lock().ok()?.clone();
             let mut ids: Vec<String> = got.iter().map(|(_, id)| id.clone()).collect();
             ids.sort();
@@ -288,7 +278,7 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
     for w in &cases {
         let state = w.state.clone();
         let steps = w.steps.len();
-        let history = poll("the audit log to catch up", async || {
+        let history = eventually("the audit log to catch up", async || {
             let h = audit
                 .get_history(au::GetHistoryRequest {
                     state: state.clone(),

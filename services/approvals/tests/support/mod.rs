@@ -4,7 +4,6 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::time::Duration;
 
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
@@ -16,9 +15,6 @@ use treaty_testkit::TestNode;
 
 /// The principal the tests record steps as.
 pub const ACTOR: &str = "lt-mfa-treaty-section";
-
-/// How long a test waits for a background effect (the relay, the scheduler, shipping).
-pub const WAIT: Duration = Duration::from_secs(20);
 
 /// A civil date on the wire.
 pub fn day(year: i32, month: i32, day: i32) -> Date {
@@ -266,24 +262,9 @@ pub async fn get(node: &TestNode, case_id: &str) -> pb::Withdrawal {
         .expect("the case")
 }
 
-/// Polls `check` every 20 ms until it returns `Some`, failing after [`WAIT`] with `what`.
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+// Not every test file that includes this module polls.
+#[allow(unused_imports)]
+pub use treaty_testkit::eventually;
 
 /// Waits until case `case_id` has `status`.
 pub async fn wait_for_status(

@@ -91,24 +91,9 @@ pub async fn delivery(node: &TestNode, notice_id: &str, recipient: &str) -> pb::
         .expect("a delivery to the recipient")
 }
 
-/// Polls `probe` until it returns `Some`, failing after [`PATIENCE`].
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+// Not every test file that includes this module polls.
+#[allow(unused_imports)]
+pub use treaty_testkit::eventually;
 
 /// The next message of a subscription, failing after [`PATIENCE`].
 pub async fn next(stream: &mut tonic::Streaming<pb::SubscribeResponse>) -> pb::SubscribeResponse {
