@@ -4,7 +4,6 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
 use treaty_proto::approvals as pb;
