@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use jiff::civil::Date;
 use treaty_domain::{StateCode, TreatyId};
 
-use crate::node::Role;
+use treaty_node::Role;
 
 /// `treaty`: the system of record for states leaving multilateral treaties.
 #[derive(Debug, Parser)]

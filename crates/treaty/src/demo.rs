@@ -20,7 +20,7 @@ use crate::cli::DemoArgs;
 use crate::commands::{self, short_name, show_date, table};
 use crate::import::Printed;
 use crate::load::Loader;
-use crate::node::LocalSuite;
+use treaty_node::LocalNode;
 
 /// Notices received, per recipient: the set of notice ids (exactly-once from the
 /// recipient's view means each id once).
@@ -51,8 +51,11 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
                 &std::env::var("TREATY_LOG").unwrap_or_else(|_| "error".into()),
                 treaty_runtime::LogFormat::Plain,
             );
-            let suite = LocalSuite::start(|c| c.scheduler_tick = Duration::from_millis(50)).await?;
-            (suite.url.clone(), Some(suite))
+            let suite = LocalNode::builder()
+                .configure(|c| c.scheduler_tick = Duration::from_millis(50))
+                .start()
+                .await?;
+            (suite.url(), Some(suite))
         }
     };
     println!("treaty demo: the suite is at {endpoint}");

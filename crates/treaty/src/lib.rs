@@ -1,6 +1,6 @@
-//! The `treaty` binary's library: how services are wired into a process
-//! ([`node`]), and the command line ([`cli`]). `main.rs` only parses and
-//! dispatches.
+//! The `treaty` binary's library: the command line ([`cli`]) and its
+//! subcommands. How services are wired into a process is `treaty_node`.
+//! `main.rs` only parses and dispatches.
 
 pub mod bench;
 pub mod bundle;
@@ -9,5 +9,4 @@ pub mod commands;
 pub mod demo;
 pub mod import;
 pub mod load;
-pub mod node;
 pub mod serve;

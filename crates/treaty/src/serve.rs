@@ -8,7 +8,7 @@ use treaty_runtime::{Config, Server, Shutdown};
 
 use crate::cli::ServeArgs;
 use crate::load::{Loader, Progress};
-use crate::node::{self, NodeSpec, Role};
+use treaty_node::{NodeSpec, Role};
 
 /// The marker a completed load of the bundled data leaves in the data directory.
 pub const BUNDLE_MARKER: &str = "bundle.loaded";
@@ -38,7 +38,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn Error>> {
         clock: Arc::new(treaty_ledger::SystemClock),
     };
     let loader_shutdown = shutdown.clone();
-    node::run(spec, server, shutdown, move |addr| {
+    treaty_node::run(spec, server, shutdown, move |addr| {
         if let Err(e) = treaty_runtime::announce(addr) {
             tracing::warn!(error = %e, "cannot print the listening line");
         }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use tonic::Code;
-use treaty::node::Role;
 use treaty_audit::convert::source_entry;
 use treaty_ledger::{Abort, Ledger, LedgerConfig, ManualClock, NewRecord, Record, Subject};
+use treaty_node::Role;
 use treaty_proto::audit as pb;
 use treaty_testkit::TestNode;
 

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use treaty::node::Role;
 use treaty_audit::shipper;
 use treaty_ledger::{Abort, Ledger, LedgerConfig, ManualClock, NewRecord, Subject};
+use treaty_node::Role;
 use treaty_proto::audit as pb;
 use treaty_runtime::{ClientConfig, Shutdown};
 use treaty_testkit::TestNode;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use support::*;
 use tonic::Code;
-use treaty::node::{self, NodeSpec, Role};
 use treaty_ledger::{Clock, ManualClock};
+use treaty_node::{self as node, NodeSpec, Role};
 use treaty_proto::notification as pb;
 use treaty_proto::notification::notification_service_client::NotificationServiceClient;
 use treaty_runtime::{ClientConfig, Config, Durability, Server, Shutdown};

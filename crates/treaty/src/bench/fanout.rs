@@ -26,7 +26,7 @@ pub(super) async fn measure(
     scale: Scale,
     ping_p50_ms: f64,
 ) -> Result<Vec<Figure>, Box<dyn Error>> {
-    let loader = Loader::new(suite.channel.clone());
+    let loader = Loader::new(suite.channel());
     loader.create_treaties(&mut Quiet).await?;
     let all = Facts::bundled();
     let parties = Facts {
@@ -41,8 +41,7 @@ pub(super) async fn measure(
     let today = jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::UTC)
         .date();
-    let members =
-        crate::commands::parties_as_of(suite.channel.clone(), "apmbc", Some(today)).await?;
+    let members = crate::commands::parties_as_of(suite.channel(), "apmbc", Some(today)).await?;
     let mut recipients: BTreeSet<String> = members
         .iter()
         .filter(|m| m.state != WITHDRAWING)
@@ -54,10 +53,7 @@ pub(super) async fn measure(
     let (tx, mut rx) = mpsc::unbounded_channel::<(String, Instant)>();
     let mut ready = Vec::new();
     for r in &recipients {
-        let (tx, mut client) = (
-            tx.clone(),
-            NotificationServiceClient::new(suite.channel.clone()),
-        );
+        let (tx, mut client) = (tx.clone(), NotificationServiceClient::new(suite.channel()));
         let r = r.clone();
         let (ok_tx, ok_rx) = tokio::sync::oneshot::channel();
         ready.push(ok_rx);
@@ -82,8 +78,8 @@ pub(super) async fn measure(
         let _ = r.await;
     }
 
-    let mut approvals = ApprovalsServiceClient::new(suite.channel.clone());
-    let mut registry = RegistryServiceClient::new(suite.channel.clone());
+    let mut approvals = ApprovalsServiceClient::new(suite.channel());
+    let mut registry = RegistryServiceClient::new(suite.channel());
     let on = Some(date_to_wire(today));
     let mut latencies = Vec::new();
     let mut arrivals: HashMap<String, Vec<Instant>> = HashMap::new();

@@ -118,15 +118,18 @@ fn target(mut f: Figure, target: impl Into<String>, met: bool) -> Figure {
 }
 
 /// The suite the benchmark measures: every service in this process.
-pub use crate::node::LocalSuite as Suite;
+use treaty_node::LocalNode as Suite;
 
 /// Starts every service with `durability`.
 async fn start_suite(durability: treaty_runtime::Durability) -> Result<Suite, Box<dyn Error>> {
-    Suite::start(|c| {
-        c.durability = durability;
-        c.scheduler_tick = Duration::from_millis(200);
-    })
-    .await
+    let suite = Suite::builder()
+        .configure(|c| {
+            c.durability = durability;
+            c.scheduler_tick = Duration::from_millis(200);
+        })
+        .start()
+        .await?;
+    Ok(suite)
 }
 
 fn progress(json: bool, what: &str) {
@@ -155,7 +158,7 @@ pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
     let mut sled_raw = Vec::new();
     for c in [1, 64] {
         progress(q, &format!("bare grpc.health.v1 Check at concurrency {c}"));
-        let health = HealthClient::new(fsync.channel.clone());
+        let health = HealthClient::new(fsync.channel());
         let s = run_async(c, scale.warmup, scale.window, move |_| {
             let mut h = health.clone();
             async move {
@@ -271,8 +274,8 @@ pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
 
     progress(q, "a notice fanned out to every other party's live stream");
     figures.extend(fanout::measure(&fsync, scale, ping[0].percentile_ms(50)).await?);
-    fsync.stop().await;
-    flush.stop().await;
+    fsync.stop().await?;
+    flush.stop().await?;
 
     figures.extend(history::measure(scale, q).await?);
     report(&figures, &args, scale);
@@ -283,7 +286,7 @@ pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
 /// mutation (state change + journal entry, durable, answered) whose stored
 /// state does not grow as the benchmark runs.
 async fn durable_steps(suite: &Suite, concurrency: usize, scale: Scale) -> Sample {
-    let client = RegistryServiceClient::new(suite.channel.clone());
+    let client = RegistryServiceClient::new(suite.channel());
     let states = ["FR", "DE", "NO", "SE", "DK", "NL", "BE", "AT"];
     run_async(concurrency, scale.warmup, scale.window, move |i| {
         let mut c = client.clone();

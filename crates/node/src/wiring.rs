@@ -1,15 +1,8 @@
-//! One `treaty serve` process: which services it runs, their storage under the
-//! data directory, their peers, the journal shippers and background tasks, and
-//! the server around them.
-//!
-//! `treaty serve` runs every service in one process on one port (monolithic
-//! mode): the services call each other through that same port. `treaty serve
-//! <name>` runs one (microservices mode), finding its peers through
-//! `TREATY_<NAME>_ADDR`. The same code wires both.
+//! One node: the stores of the services it runs, their peers, the journal
+//! shippers and background tasks, and the server around them.
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use tonic::transport::Channel;
@@ -24,110 +17,7 @@ use treaty_proto::registry::registry_service_server::RegistryServiceServer;
 use treaty_registry::{RegistryApi, RegistryStore};
 use treaty_runtime::{ClientConfig, Config, Server, Services, Shutdown};
 
-/// A service a process can run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// The signatory registry.
-    Registry,
-    /// The parliamentary-approval workflow.
-    Approvals,
-    /// The notices to the other parties.
-    Notification,
-    /// The global audit log.
-    Audit,
-}
-
-impl Role {
-    /// Every service.
-    pub const ALL: [Role; 4] = [
-        Role::Registry,
-        Role::Approvals,
-        Role::Notification,
-        Role::Audit,
-    ];
-
-    /// The short name used for data directories, journal sources, logs, Kubernetes objects and the CLI.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Registry => treaty_registry::NAME,
-            Role::Approvals => treaty_approvals::NAME,
-            Role::Notification => treaty_notification::NAME,
-            Role::Audit => treaty_audit::NAME,
-        }
-    }
-
-    /// The environment variable that holds this service's URL for its peers.
-    pub fn addr_variable(self) -> &'static str {
-        match self {
-            Role::Registry => "TREATY_REGISTRY_ADDR",
-            Role::Approvals => "TREATY_APPROVALS_ADDR",
-            Role::Notification => "TREATY_NOTIFICATION_ADDR",
-            Role::Audit => "TREATY_AUDIT_ADDR",
-        }
-    }
-
-    fn configured_addr(self, config: &Config) -> Option<&String> {
-        match self {
-            Role::Registry => config.registry_addr.as_ref(),
-            Role::Approvals => config.approvals_addr.as_ref(),
-            Role::Notification => config.notification_addr.as_ref(),
-            Role::Audit => config.audit_addr.as_ref(),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
-                format!(
-                    "unknown service {s:?}; expected one of: {}",
-                    names.join(", ")
-                )
-            })
-    }
-}
-
-/// What went wrong starting or running a node.
-#[derive(Debug, thiserror::Error)]
-pub enum NodeError {
-    /// The server could not be set up or failed.
-    #[error(transparent)]
-    Runtime(#[from] treaty_runtime::Error),
-    /// A service's storage could not be opened.
-    #[error("cannot open the {service} store in {dir}: {reason}")]
-    Storage {
-        /// The service.
-        service: &'static str,
-        /// Its data directory.
-        dir: String,
-        /// Why.
-        reason: String,
-    },
-    /// A service this process runs needs a peer that is neither local nor configured.
-    #[error(
-        "{service} needs the {peer} service: run it in this process or set {variable} (e.g. http://{peer}:50051)"
-    )]
-    MissingPeer {
-        /// The service that needs it.
-        service: &'static str,
-        /// The peer.
-        peer: &'static str,
-        /// The variable to set.
-        variable: &'static str,
-    },
-}
+use crate::{NodeError, Role};
 
 /// How to run a node: which services, with which configuration and clock.
 #[derive(Clone, Debug)]
@@ -292,72 +182,4 @@ pub async fn run(
     }
     tracing::info!("storage flushed; stopped");
     Ok(served?)
-}
-
-/// A suite of every service running inside this process on a free loopback
-/// port, with its data in a temporary directory that goes away with it: what
-/// `treaty demo` and `treaty bench` run against.
-pub struct LocalSuite {
-    /// Its URL.
-    pub url: String,
-    /// A channel to it, already SERVING.
-    pub channel: Channel,
-    shutdown: Shutdown,
-    task: Option<tokio::task::JoinHandle<Result<(), NodeError>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl fmt::Debug for LocalSuite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalSuite")
-            .field("url", &self.url)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LocalSuite {
-    /// Starts every service with the default configuration as `configure`
-    /// changes it (the listen address and data directory are the suite's own),
-    /// and waits until it is SERVING.
-    pub async fn start(
-        configure: impl FnOnce(&mut Config),
-    ) -> Result<LocalSuite, Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let mut config = Config::default();
-        configure(&mut config);
-        config.listen_addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        config.data_dir = dir.path().to_path_buf();
-        let server = Server::bind(config.listen_addr).await?;
-        let url = format!("http://{}", server.local_addr());
-        let shutdown = Shutdown::new();
-        let spec = NodeSpec {
-            roles: Role::ALL.to_vec(),
-            config,
-            clock: Arc::new(treaty_ledger::SystemClock),
-        };
-        let task = tokio::spawn(run(spec, server, shutdown.clone(), |_| {}));
-        let channel = treaty_runtime::connect(&url, &ClientConfig::default()).await?;
-        treaty_runtime::wait_until_serving(&channel, std::time::Duration::from_secs(30)).await?;
-        Ok(LocalSuite {
-            url,
-            channel,
-            shutdown,
-            task: Some(task),
-            _dir: dir,
-        })
-    }
-
-    /// Stops it and waits for its storage to be flushed.
-    pub async fn stop(mut self) {
-        self.shutdown.trigger();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for LocalSuite {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
-    }
 }
