@@ -3,15 +3,23 @@
 //! - [`TestNode`]: real services in this process on `127.0.0.1:0`, with a
 //!   temporary sled directory and a manual clock, talked to through real gRPC
 //!   clients; stopped and restarted on the same data.
+//! - [`TreatyProcess`]: the real `treaty` binary as a child process, found by
+//!   its `listening on` line, killed when the test drops it (also when it fails).
 //! - [`eventually`]: the one way to wait for a background effect, with a
 //!   patience that `TREATY_TEST_PATIENCE_SECONDS` can raise on a slow machine.
+//! - Readers of what an error carries ([`violated_fields`], [`reason`],
+//!   [`error_metadata`]) and a wire [`date`].
 
 #![forbid(unsafe_code)]
 
 mod node;
 mod patience;
+mod process;
+mod status;
 
 pub use node::{StoppedNode, TestNode, start_instant, start_on};
 pub use patience::{
     PATIENCE, PATIENCE_VARIABLE, READY_TIMEOUT, eventually, patience, patience_in, ready_timeout,
 };
+pub use process::TreatyProcess;
+pub use status::{date, error_metadata, reason, violated_fields};
