@@ -6,10 +6,7 @@
 //! history in order, the log verifies, and the effective dates are the real ones.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
-
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,7 +18,7 @@ use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
-use treaty_testkit::eventually;
+use treaty_testkit::{TreatyProcess, eventually};
 
 const SERVICES: [&str; 4] = ["audit", "registry", "notification", "approvals"];
 const LISTENERS: [&str; 3] = ["states/FR", "states/DE", "states/NO"];
@@ -37,7 +34,7 @@ fn free_port() -> SocketAddr {
 
 struct Cluster {
     addrs: BTreeMap<&'static str, SocketAddr>,
-    children: BTreeMap<&'static str, Child>,
+    children: BTreeMap<&'static str, TreatyProcess>,
     data: tempfile::TempDir,
 }
 
@@ -61,52 +58,35 @@ impl Cluster {
 
     fn spawn(&mut self, service: &'static str) {
         let dir = self.data.path().join(service);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_treaty"));
-        cmd.args([
+        let addr = self.addrs[service].to_string();
+        let args = [
             "serve",
             service,
             "--listen",
-            &self.addrs[service].to_string(),
+            &addr,
             "--data-dir",
-        ])
-        .arg(&dir)
-        .env("TREATY_LOG", "warn")
-        .env("TREATY_DURABILITY", "flush")
-        .env("TREATY_SCHEDULER_TICK_MS", "50")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-        for peer in SERVICES {
-            cmd.env(
-                format!("TREATY_{}_ADDR", peer.to_ascii_uppercase()),
-                self.url(peer),
-            );
-        }
-        let mut child = cmd.spawn().expect("the binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("a listening line");
+            dir.to_str().expect("a UTF-8 path"),
+        ];
+        let mut env: Vec<(String, String)> = SERVICES
+            .iter()
+            .map(|peer| {
+                let variable = format!("TREATY_{}_ADDR", peer.to_ascii_uppercase());
+                (variable, self.url(peer))
+            })
+            .collect();
+        env.push(("TREATY_DURABILITY".into(), "flush".into()));
+        env.push(("TREATY_SCHEDULER_TICK_MS".into(), "50".into()));
+        let process = TreatyProcess::spawn(env!("CARGO_BIN_EXE_treaty"), args, env);
         assert_eq!(
-            line.trim(),
-            format!("listening on {}", self.addrs[service]),
+            process.addr(),
+            self.addrs[service],
             "{service} announces its address"
         );
-        self.children.insert(service, child);
+        self.children.insert(service, process);
     }
 
     fn kill(&mut self, service: &'static str) {
-        let mut child = self.children.remove(service).expect("running");
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        for child in self.children.values_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.children.remove(service).expect("running").kill();
     }
 }
 
@@ -169,9 +149,7 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
     let mut cluster = Cluster::start();
     let (parties, withdrawals) = baltic_and_polish_facts();
     for s in SERVICES {
-        treaty_runtime::wait_until_serving(&channel(cluster.url(s)).await, Duration::from_secs(20))
-            .await
-            .expect("SERVING");
+        cluster.children[s].serving().await;
     }
     let loader = Loader::with_channels(
         channel(cluster.url("registry")).await,

@@ -2,57 +2,21 @@
 //! serves health and the API, survives a SIGKILL without losing what it
 //! acknowledged, and on SIGTERM drains and exits 0.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
+use std::process::Command;
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use treaty_proto::audit as pb;
 use treaty_proto::audit::audit_service_client::AuditServiceClient;
+use treaty_testkit::TreatyProcess;
 
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-}
-
-fn serve(data_dir: &std::path::Path, extra: &[&str]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_treaty"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .args(extra)
-        .env("TREATY_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("a line on stdout");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    Served {
-        addr: addr.parse().expect("a socket address"),
-        child,
-    }
-}
-
-async fn client(addr: SocketAddr) -> AuditServiceClient<tonic::transport::Channel> {
-    let channel = treaty_runtime::connect(
-        &format!("http://{addr}"),
-        &treaty_runtime::ClientConfig::default(),
+fn serve(data_dir: &Path, extra: &[&str]) -> TreatyProcess {
+    let dir = data_dir.to_str().expect("a UTF-8 path");
+    let args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir];
+    TreatyProcess::spawn(
+        env!("CARGO_BIN_EXE_treaty"),
+        args.iter().chain(extra),
+        [("TREATY_DURABILITY", "fsync")],
     )
-    .await
-    .expect("a channel");
-    treaty_runtime::wait_until_serving(&channel, Duration::from_secs(20))
-        .await
-        .expect("SERVING");
-    AuditServiceClient::new(channel)
 }
 
 fn entry(sequence: u64, prev_hash: [u8; 32]) -> treaty_ledger::Record {
@@ -77,8 +41,8 @@ fn entry(sequence: u64, prev_hash: [u8; 32]) -> treaty_ledger::Record {
 #[tokio::test]
 async fn the_binary_keeps_what_it_acknowledged_through_sigkill_and_exits_0_on_sigterm() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut served = serve(dir.path(), &["audit"]);
-    let mut audit = client(served.addr).await;
+    let served = serve(dir.path(), &["audit"]);
+    let mut audit = AuditServiceClient::new(served.serving().await);
     let first = entry(1, treaty_ledger::GENESIS);
     let second = entry(2, first.hash);
     let request = |r: &treaty_ledger::Record| pb::AppendRequest {
@@ -88,11 +52,10 @@ async fn the_binary_keeps_what_it_acknowledged_through_sigkill_and_exits_0_on_si
     };
     audit.append(request(&first)).await.expect("append 1");
 
-    served.child.kill().expect("SIGKILL");
-    served.child.wait().expect("reaped");
+    served.kill();
 
-    let mut served = serve(dir.path(), &["audit"]);
-    let mut audit = client(served.addr).await;
+    let served = serve(dir.path(), &["audit"]);
+    let mut audit = AuditServiceClient::new(served.serving().await);
     let answer = audit
         .append(request(&second))
         .await
@@ -112,16 +75,7 @@ async fn the_binary_keeps_what_it_acknowledged_through_sigkill_and_exits_0_on_si
         .expect("history");
     assert_eq!(history.into_inner().entries.len(), 2);
 
-    kill(
-        Pid::from_raw(i32::try_from(served.child.id()).expect("a pid")),
-        Signal::SIGTERM,
-    )
-    .expect("SIGTERM");
-    // Wait off the runtime thread, so this client's connection can see the server's GOAWAY.
-    let status = tokio::task::spawn_blocking(move || served.child.wait())
-        .await
-        .expect("joined")
-        .expect("the server exits");
+    let status = served.terminate().await;
     assert_eq!(status.code(), Some(0), "SIGTERM drains and exits 0");
 }
 

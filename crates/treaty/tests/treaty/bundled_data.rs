@@ -2,52 +2,26 @@
 //! data directory, the registry answers as of any date as the data files say,
 //! `treaty import` refuses a bad file whole, and `treaty demo` tells the story.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
+use tonic::transport::Channel;
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 use treaty_proto::wire::date_to_wire;
-use treaty_testkit::eventually;
+use treaty_testkit::{TreatyProcess, eventually};
 
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_treaty"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env("TREATY_LOG", "warn")
-        .env("TREATY_DURABILITY", "flush")
-        .env("TREATY_SCHEDULER_TICK_MS", "50")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("a line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the listening line")
-        .to_owned();
-    Served {
-        child,
-        url: format!("http://{addr}"),
-    }
+fn serve(dir: &Path) -> TreatyProcess {
+    let dir = dir.to_str().expect("a UTF-8 path");
+    TreatyProcess::spawn(
+        env!("CARGO_BIN_EXE_treaty"),
+        ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir],
+        [
+            ("TREATY_DURABILITY", "flush"),
+            ("TREATY_SCHEDULER_TICK_MS", "50"),
+        ],
+    )
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -57,18 +31,8 @@ fn cli(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
-async fn registry(url: &str) -> RegistryServiceClient<tonic::transport::Channel> {
-    let channel = treaty_runtime::connect(url, &treaty_runtime::ClientConfig::default())
-        .await
-        .expect("channel");
-    treaty_runtime::wait_until_serving(&channel, Duration::from_secs(20))
-        .await
-        .expect("SERVING");
-    RegistryServiceClient::new(channel)
-}
-
 async fn parties(
-    r: &mut RegistryServiceClient<tonic::transport::Channel>,
+    r: &mut RegistryServiceClient<Channel>,
     treaty: &str,
     y: i16,
     m: i8,
@@ -98,7 +62,7 @@ async fn parties(
 }
 
 async fn status(
-    r: &mut RegistryServiceClient<tonic::transport::Channel>,
+    r: &mut RegistryServiceClient<Channel>,
     state: &str,
     y: i16,
     m: i8,
@@ -194,7 +158,7 @@ async fn settled(dir: &Path, url: &str) -> Vec<(String, u64)> {
 async fn the_bundled_treaties_answer_as_of_any_date_and_load_only_once() {
     let dir = tempfile::tempdir().expect("a data directory");
     let served = serve(dir.path());
-    let mut r = registry(&served.url).await;
+    let mut r = RegistryServiceClient::new(served.serving().await);
     eventually("the bundled data to load", async || {
         loaded(dir.path()).then_some(())
     })
@@ -264,17 +228,17 @@ async fn the_bundled_treaties_answer_as_of_any_date_and_load_only_once() {
     assert_eq!(parties(&mut r, "ccm", 2026, 3, 1).await, 112);
 
     // A restart loads nothing again, and neither does an explicit re-import.
-    let before = settled(dir.path(), &served.url).await;
-    drop(served);
+    let before = settled(dir.path(), &served.url()).await;
+    served.kill();
     let served = serve(dir.path());
-    let _ = registry(&served.url).await;
-    let out = cli(&["import", "--bundled", "--endpoint", &served.url]);
+    served.serving().await;
+    let out = cli(&["import", "--bundled", "--endpoint", &served.url()]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = journal_heads(&served.url).await;
+    let after = journal_heads(&served.url()).await;
     assert_eq!(
         after.iter().find(|s| s.0 == "registry"),
         before.iter().find(|s| s.0 == "registry"),
@@ -291,8 +255,8 @@ async fn the_bundled_treaties_answer_as_of_any_date_and_load_only_once() {
 async fn a_csv_with_a_bad_row_is_refused_whole_with_its_line_numbers() {
     let dir = tempfile::tempdir().expect("a data directory");
     let served = serve(dir.path());
-    let _ = registry(&served.url).await;
-    let before = settled(dir.path(), &served.url).await;
+    served.serving().await;
+    let before = settled(dir.path(), &served.url()).await;
 
     let csv = dir.path().join("new_parties.csv");
     std::fs::write(
@@ -309,7 +273,7 @@ async fn a_csv_with_a_bad_row_is_refused_whole_with_its_line_numbers() {
         "--treaty",
         "apmbc",
         "--endpoint",
-        &served.url,
+        &served.url(),
         csv.to_str().expect("utf-8 path"),
     ]);
     assert!(!out.status.success());
@@ -324,7 +288,7 @@ async fn a_csv_with_a_bad_row_is_refused_whole_with_its_line_numbers() {
     );
     assert!(err.contains("nothing from this file is loaded"), "{err}");
     assert_eq!(
-        journal_heads(&served.url).await,
+        journal_heads(&served.url()).await,
         before,
         "nothing was recorded"
     );
