@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tonic::transport::Channel;
+use treaty_bundle::all_pages;
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_proto::google::r#type::Date as WireDate;
@@ -115,54 +116,10 @@ fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
-/// Every item of a paged list: `page(token)` fetches one page and returns its
-/// items and the next page token (empty at the end).
-async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, CliError>
-where
-    F: FnMut(String) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
-{
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let (items, next) = page(token).await?;
-        out.extend(items);
-        if next.is_empty() {
-            return Ok(out);
-        }
-        token = next;
-    }
-}
-
-/// Every member of a treaty that is a party as of a date (all pages).
-pub async fn parties_as_of(
-    channel: Channel,
-    treaty: &str,
-    as_of: Option<jiff::civil::Date>,
-) -> Result<Vec<reg::Membership>, CliError> {
-    let client = RegistryServiceClient::new(channel);
-    all_pages(|page_token| {
-        let mut client = client.clone();
-        let request = reg::ListMembersRequest {
-            treaty: treaty.to_owned(),
-            as_of: as_of.map(date_to_wire),
-            parties_only: true,
-            page_size: 500,
-            page_token,
-            ..Default::default()
-        };
-        async move {
-            let page = client.list_members(request).await?.into_inner();
-            Ok((page.members, page.next_page_token))
-        }
-    })
-    .await
-}
-
 /// `treaty parties`.
 pub async fn parties(args: PartiesArgs) -> Result<(), CliError> {
     let channel = connect(&args.endpoint.endpoint).await?;
-    let members = parties_as_of(channel, args.treaty.as_str(), args.as_of).await?;
+    let members = treaty_bundle::parties_as_of(channel, args.treaty.as_str(), args.as_of).await?;
     let as_of = members
         .first()
         .and_then(|m| m.as_of.as_ref())

@@ -15,12 +15,12 @@ use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
 
-use crate::bundle::Facts;
+use treaty_bundle::{Facts, Loader};
+use treaty_node::LocalNode;
+
 use crate::cli::DemoArgs;
 use crate::commands::{self, short_name, show_date, table};
 use crate::import::Printed;
-use crate::load::Loader;
-use treaty_node::LocalNode;
 
 /// Notices received, per recipient: the set of notice ids (exactly-once from the
 /// recipient's view means each id once).
@@ -125,7 +125,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     let mut rows = Vec::new();
     for (y, m, d, why) in COUNT_DATES {
         let date = jiff::civil::date(y, m, d);
-        let parties = commands::parties_as_of(channel.clone(), "apmbc", Some(date)).await?;
+        let parties = treaty_bundle::parties_as_of(channel.clone(), "apmbc", Some(date)).await?;
         rows.push(vec![
             date.to_string(),
             parties.len().to_string(),

@@ -2,10 +2,10 @@
 
 use std::error::Error;
 
-use crate::bundle;
+use treaty_bundle::{Loader, Progress};
+
 use crate::cli::ImportArgs;
 use crate::commands;
-use crate::load::{Loader, Progress};
 
 /// Prints a load's progress on stderr.
 #[derive(Debug, Default)]
@@ -52,7 +52,7 @@ pub async fn run(args: ImportArgs) -> Result<(), Box<dyn Error>> {
     for path in &args.files {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-        match bundle::parse_file(&name, &text, args.treaty.as_ref().map(|t| t.as_str())) {
+        match treaty_bundle::parse_file(&name, &text, args.treaty.as_ref().map(|t| t.as_str())) {
             Ok(facts) => parsed.push((name, facts)),
             Err(errors) => {
                 bad += 1;

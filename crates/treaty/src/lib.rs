@@ -3,10 +3,8 @@
 //! `main.rs` only parses and dispatches.
 
 pub mod bench;
-pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod import;
-pub mod load;
 pub mod serve;

@@ -1,17 +1,13 @@
 //! `treaty serve`: configuration, the server, and the bundled data.
 
 use std::error::Error;
-use std::path::Path;
 use std::sync::Arc;
 
+use treaty_bundle::load_bundle_once;
+use treaty_node::{NodeSpec, Role};
 use treaty_runtime::{Config, Server, Shutdown};
 
 use crate::cli::ServeArgs;
-use crate::load::{Loader, Progress};
-use treaty_node::{NodeSpec, Role};
-
-/// The marker a completed load of the bundled data leaves in the data directory.
-pub const BUNDLE_MARKER: &str = "bundle.loaded";
 
 /// Runs `treaty serve` until SIGTERM or SIGINT.
 pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn Error>> {
@@ -52,49 +48,4 @@ pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn Error>> {
     })
     .await?;
     Ok(())
-}
-
-/// Logs a load's progress.
-#[derive(Debug, Default)]
-struct Logged;
-
-impl Progress for Logged {
-    fn phase(&mut self, name: &str, calls: usize) {
-        tracing::info!(phase = name, calls, "loading the bundled treaty data");
-    }
-    fn tick(&mut self) {}
-}
-
-/// Loads the bundled treaties and facts through the public API, once per data
-/// directory: a marker records a completed load. An interrupted load is
-/// resumed at the next start; every call is idempotent by its request id, so
-/// nothing is recorded twice.
-pub async fn load_bundle_once(endpoint: String, data_dir: impl AsRef<Path>, shutdown: Shutdown) {
-    let marker = data_dir.as_ref().join(BUNDLE_MARKER);
-    if marker.exists() {
-        tracing::info!("bundled treaty data already loaded");
-        return;
-    }
-    let channel =
-        match treaty_runtime::connect(&endpoint, &treaty_runtime::ClientConfig::default()).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot connect to load the bundled data");
-                return;
-            }
-        };
-    let loader = Loader::new(channel);
-    let mut logged = Logged;
-    tokio::select! {
-        loaded = loader.load_bundle(&mut logged) => match loaded {
-            Ok(()) => {
-                if let Err(e) = std::fs::write(&marker, b"apmbc ccm\n") {
-                    tracing::warn!(error = %e, "cannot write the bundle marker; the (idempotent) load will run again at the next start");
-                }
-                tracing::info!("bundled treaty data loaded: apmbc and ccm, their parties, signatories and the 2024-2026 withdrawals");
-            }
-            Err(e) => tracing::error!(error = %e, "loading the bundled treaty data failed; it resumes at the next start"),
-        },
-        () = shutdown.triggered() => {}
-    }
 }

@@ -14,8 +14,7 @@ use treaty_proto::registry::{self as reg, registry_service_client::RegistryServi
 use treaty_proto::wire::date_to_wire;
 
 use super::{Figure, Scale, Suite, fig, percentile, target};
-use crate::bundle::Facts;
-use crate::load::{Loader, Quiet};
+use treaty_bundle::{Facts, Loader, Quiet};
 
 const WITHDRAWING: &str = "EE";
 
@@ -41,7 +40,7 @@ pub(super) async fn measure(
     let today = jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::UTC)
         .date();
-    let members = crate::commands::parties_as_of(suite.channel(), "apmbc", Some(today)).await?;
+    let members = treaty_bundle::parties_as_of(suite.channel(), "apmbc", Some(today)).await?;
     let mut recipients: BTreeSet<String> = members
         .iter()
         .filter(|m| m.state != WITHDRAWING)

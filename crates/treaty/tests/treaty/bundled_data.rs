@@ -98,7 +98,7 @@ async fn journal_heads(url: &str) -> Vec<(String, u64)> {
 }
 
 fn loaded(dir: &Path) -> bool {
-    dir.join(treaty::serve::BUNDLE_MARKER).exists()
+    dir.join(treaty_bundle::BUNDLE_MARKER).exists()
 }
 
 /// Waits until the load and everything it set in motion has finished: every

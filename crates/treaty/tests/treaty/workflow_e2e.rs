@@ -11,8 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tonic::transport::Channel;
-use treaty::bundle::{Facts, StepKind};
-use treaty::load::{Loader, Quiet};
+use treaty_bundle::{Facts, Loader, Quiet, StepKind};
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_proto::notification::{

@@ -200,7 +200,7 @@ pub fn votes_of(treaty: &str, state: &str) -> Vec<&'static Vote> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::{Facts, StepKind};
+    use crate::{Facts, StepKind};
 
     #[test]
     fn every_counted_vote_is_the_one_its_source_row_reports() {

@@ -15,8 +15,8 @@ use treaty_proto::registry::{self as reg, registry_service_client::RegistryServi
 use treaty_proto::wire::date_to_wire;
 use treaty_runtime::{RetryPolicy, with_retry};
 
-use crate::bundle::procedures::{self, Count};
-use crate::bundle::{DEPOSITARY, Facts, StepFact, StepKind, TREATIES};
+use crate::procedures::{self, Count};
+use crate::{DEPOSITARY, Facts, StepFact, StepKind, TREATIES};
 
 /// The principal recorded on every loaded step.
 pub const LOADER_ACTOR: &str = "treaty-data-loader";
@@ -243,6 +243,8 @@ impl Loader {
             procedure: Some(reg::ApprovalProcedure {
                 chambers,
                 head_of_state_assent: p.head_of_state_assent,
+                // The file's path when the first data directories were loaded:
+                // kept, so that a reload is the same request under the same id.
                 sources: vec![format!(
                     "crates/treaty/data/withdrawals_2024_2026.csv: {}",
                     p.evidence
