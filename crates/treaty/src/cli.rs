@@ -44,7 +44,7 @@ pub enum Command {
     /// Verify the audit log and every service's chain in it.
     Verify(VerifyArgs),
     /// Measure every target of DESIGN.md §6 against its baseline, in one run (release build).
-    Bench(crate::bench::BenchArgs),
+    Bench(treaty_bench::BenchArgs),
 }
 
 /// Arguments of `treaty serve`.

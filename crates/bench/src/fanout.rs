@@ -2,7 +2,6 @@
 //! from the deposit being answered until the last recipient has the notice.
 
 use std::collections::{BTreeSet, HashMap};
-use std::error::Error;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -13,7 +12,7 @@ use treaty_proto::notification::{
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 use treaty_proto::wire::date_to_wire;
 
-use super::{Figure, Scale, Suite, fig, percentile, target};
+use super::{BenchError, Figure, Scale, Suite, fig, percentile, target};
 use treaty_bundle::{Facts, Loader, Quiet};
 
 const WITHDRAWING: &str = "EE";
@@ -24,7 +23,7 @@ pub(super) async fn measure(
     suite: &Suite,
     scale: Scale,
     ping_p50_ms: f64,
-) -> Result<Vec<Figure>, Box<dyn Error>> {
+) -> Result<Vec<Figure>, BenchError> {
     let loader = Loader::new(suite.channel());
     loader.create_treaties(&mut Quiet).await?;
     let all = Facts::bundled();

@@ -1,19 +1,25 @@
 //! `treaty bench`: every target of DESIGN.md §6, each next to a baseline
 //! measured in the same run on the same machine, because absolute numbers on
 //! shared 2-core machines move from run to run. Targets are ratios.
+//!
+//! [`run`] measures and returns the figures; the binary prints them. Progress
+//! goes to stderr unless `--json`.
 
+#![forbid(unsafe_code)]
+
+mod error;
 mod fanout;
 mod history;
 mod load;
 
-use std::error::Error;
+use std::path::Path;
 use std::time::Duration;
 
-use serde_json::json;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 
+pub use error::BenchError;
 pub use load::{Sample, percentile, run_async, run_threads};
 
 /// `treaty bench` options.
@@ -84,7 +90,8 @@ pub struct Figure {
 }
 
 impl Figure {
-    fn ratio(&self) -> f64 {
+    /// The value over the baseline (0 without a baseline).
+    pub fn ratio(&self) -> f64 {
         if self.baseline == 0.0 {
             0.0
         } else {
@@ -121,7 +128,7 @@ fn target(mut f: Figure, target: impl Into<String>, met: bool) -> Figure {
 use treaty_node::LocalNode as Suite;
 
 /// Starts every service with `durability`.
-async fn start_suite(durability: treaty_runtime::Durability) -> Result<Suite, Box<dyn Error>> {
+async fn start_suite(durability: treaty_runtime::Durability) -> Result<Suite, BenchError> {
     let suite = Suite::builder()
         .configure(|c| {
             c.durability = durability;
@@ -138,9 +145,19 @@ fn progress(json: bool, what: &str) {
     }
 }
 
-/// Runs the benchmark and prints the table (or JSON).
-pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
-    let scale = Scale::from(&args);
+/// What a run measured, at which scale.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The scale of the run.
+    pub scale: Scale,
+    /// Every figure, in the order measured.
+    pub figures: Vec<Figure>,
+}
+
+/// Runs the benchmark. `treaty` is the `treaty` binary, whose cold start and
+/// memory are measured as a `treaty serve audit` child process.
+pub async fn run(args: &BenchArgs, treaty: &Path) -> Result<Report, BenchError> {
+    let scale = Scale::from(args);
     let q = args.json;
     let mut figures = Vec::new();
     if !q {
@@ -277,9 +294,8 @@ pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
     fsync.stop().await?;
     flush.stop().await?;
 
-    figures.extend(history::measure(scale, q).await?);
-    report(&figures, &args, scale);
-    Ok(())
+    figures.extend(history::measure(treaty, scale, q).await?);
+    Ok(Report { scale, figures })
 }
 
 /// Durable recorded steps: `SetApprovalProcedure` on the registry, a real
@@ -313,67 +329,4 @@ async fn durable_steps(suite: &Suite, concurrency: usize, scale: Scale) -> Sampl
         }
     })
     .await
-}
-
-fn report(figures: &[Figure], args: &BenchArgs, scale: Scale) {
-    if args.json {
-        let list: Vec<_> = figures
-            .iter()
-            .map(|f| {
-                json!({
-                    "name": f.name, "value": f.value, "unit": f.unit,
-                    "baseline_name": f.baseline_name, "baseline": f.baseline, "ratio": f.ratio(),
-                    "target": f.target, "met": f.met,
-                })
-            })
-            .collect();
-        let out = json!({
-            "quick": args.quick, "window_seconds": scale.window.as_secs_f64(), "big_log_entries": scale.big_log,
-            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "figures": list,
-        });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        return;
-    }
-    let rows: Vec<Vec<String>> = figures
-        .iter()
-        .map(|f| {
-            let (baseline, ratio) = if f.baseline_name == "—" {
-                (String::from("—"), String::new())
-            } else {
-                (
-                    format!("{} = {}", f.baseline_name, num(f.baseline)),
-                    format!("{:.2}", f.ratio()),
-                )
-            };
-            let verdict = match (&f.target, f.met) {
-                (Some(t), Some(true)) => format!("met ({t})"),
-                (Some(t), _) => format!("NOT met ({t})"),
-                _ => String::new(),
-            };
-            vec![
-                f.name.clone(),
-                format!("{} {}", num(f.value), f.unit),
-                baseline,
-                ratio,
-                verdict,
-            ]
-        })
-        .collect();
-    print!(
-        "{}",
-        crate::commands::table(
-            &["FIGURE", "VALUE", "BASELINE (SAME RUN)", "RATIO", "TARGET"],
-            &rows
-        )
-    );
-}
-
-fn num(v: f64) -> String {
-    if v >= 100.0 {
-        format!("{v:.0}")
-    } else if v >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
 }

@@ -2,7 +2,6 @@
 //! SHA-256 over the same bytes, and a cold start's time and memory with the
 //! large log, measured on a real `treaty serve audit` child process.
 
-use std::error::Error;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -13,7 +12,7 @@ use treaty_audit::AuditStore;
 use treaty_ledger::{LedgerConfig, Record, Subject};
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 
-use super::{Figure, Scale, fig, progress, run_async, target};
+use super::{BenchError, Figure, Scale, fig, progress, run_async, target};
 
 /// Entries of the one state whose history is queried, in either log.
 const LT_ENTRIES: u64 = 20;
@@ -23,14 +22,14 @@ const OTHERS: [&str; 16] = [
 
 /// Fills an audit log with `n` genuine, hash-chained entries of a source
 /// `bench`, of which exactly [`LT_ENTRIES`] concern Lithuania.
-async fn fill(dir: &Path, n: u64) -> Result<(), Box<dyn Error>> {
+async fn fill(dir: &Path, n: u64) -> Result<(), BenchError> {
     let mut config = LedgerConfig::new(dir.join("audit"), "audit");
     config.durability = treaty_ledger::Durability::Flush;
     let store = AuditStore::open(config)?;
     let every = (n / LT_ENTRIES).max(1);
     let mut prev = treaty_ledger::GENESIS;
     let mut batch = Vec::with_capacity(1000);
-    let recorded_at = jiff::Timestamp::from_second(1_750_000_000)?;
+    let recorded_at = jiff::Timestamp::constant(1_750_000_000, 0);
     for seq in 1..=n {
         let state = if seq % every == 0 {
             "LT"
@@ -81,9 +80,9 @@ impl Drop for Child {
     }
 }
 
-async fn serve_audit(dir: &Path) -> Result<Child, Box<dyn Error>> {
+async fn serve_audit(treaty: &Path, dir: &Path) -> Result<Child, BenchError> {
     let started = Instant::now();
-    let mut child = Command::new(std::env::current_exe()?)
+    let mut child = Command::new(treaty)
         .args([
             "serve",
             "audit",
@@ -135,7 +134,7 @@ struct Measured {
     sha_entries_per_s: f64,
 }
 
-async fn measure_log(n: u64, scale: Scale) -> Result<Measured, Box<dyn Error>> {
+async fn measure_log(treaty: &Path, n: u64, scale: Scale) -> Result<Measured, BenchError> {
     let dir = tempfile::tempdir()?;
     fill(dir.path(), n).await?;
     // The raw SHA-256 baseline over the same stored bytes.
@@ -156,7 +155,7 @@ async fn measure_log(n: u64, scale: Scale) -> Result<Measured, Box<dyn Error>> {
     std::hint::black_box(sink);
     drop(values);
 
-    let child = serve_audit(dir.path()).await?;
+    let child = serve_audit(treaty, dir.path()).await?;
     let channel =
         treaty_runtime::connect(&child.url, &treaty_runtime::ClientConfig::default()).await?;
     let client = AuditServiceClient::new(channel);
@@ -225,7 +224,11 @@ async fn measure_log(n: u64, scale: Scale) -> Result<Measured, Box<dyn Error>> {
 }
 
 /// Every log-size figure.
-pub(super) async fn measure(scale: Scale, quiet: bool) -> Result<Vec<Figure>, Box<dyn Error>> {
+pub(super) async fn measure(
+    treaty: &Path,
+    scale: Scale,
+    quiet: bool,
+) -> Result<Vec<Figure>, BenchError> {
     progress(
         quiet,
         &format!(
@@ -233,7 +236,7 @@ pub(super) async fn measure(scale: Scale, quiet: bool) -> Result<Vec<Figure>, Bo
             scale.small_log
         ),
     );
-    let small = measure_log(scale.small_log, scale).await?;
+    let small = measure_log(treaty, scale.small_log, scale).await?;
     progress(
         quiet,
         &format!(
@@ -241,7 +244,7 @@ pub(super) async fn measure(scale: Scale, quiet: bool) -> Result<Vec<Figure>, Bo
             scale.big_log
         ),
     );
-    let big = measure_log(scale.big_log, scale).await?;
+    let big = measure_log(treaty, scale.big_log, scale).await?;
     let k = |n: u64| {
         if n >= 1_000_000 {
             format!("{}M", n / 1_000_000)
