@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use treaty::cli::{Cli, Command};
-use treaty::commands;
+use treaty::commands::{
+    bench, demo, history, import, notices, parties, serve, status, verify, watch, withdrawals,
+};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -20,17 +22,17 @@ fn main() -> ExitCode {
     };
     let result: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => treaty::serve::serve(args).await,
-            Command::Demo(args) => treaty::demo::run(args).await,
-            Command::Import(args) => treaty::import::run(args).await,
-            Command::Parties(args) => Ok(commands::parties(args).await?),
-            Command::Status(args) => Ok(commands::status(args).await?),
-            Command::History(args) => Ok(commands::history(args).await?),
-            Command::Withdrawals(args) => Ok(commands::withdrawals(args).await?),
-            Command::Notices(args) => Ok(commands::notices(args).await?),
-            Command::Watch(args) => Ok(commands::watch(args).await?),
-            Command::Verify(args) => Ok(commands::verify(args).await?),
-            Command::Bench(args) => treaty::bench::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
+            Command::Import(args) => import::run(args).await,
+            Command::Parties(args) => Ok(parties::run(args).await?),
+            Command::Status(args) => Ok(status::run(args).await?),
+            Command::History(args) => Ok(history::run(args).await?),
+            Command::Withdrawals(args) => Ok(withdrawals::run(args).await?),
+            Command::Notices(args) => Ok(notices::run(args).await?),
+            Command::Watch(args) => Ok(watch::run(args).await?),
+            Command::Verify(args) => Ok(verify::run(args).await?),
+            Command::Bench(args) => bench::run(args).await,
         }
     });
     match result {

@@ -10,7 +10,7 @@ use treaty_runtime::{Config, Server, Shutdown};
 use crate::cli::ServeArgs;
 
 /// Runs `treaty serve` until SIGTERM or SIGINT.
-pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn Error>> {
+pub async fn run(args: ServeArgs) -> Result<(), Box<dyn Error>> {
     let mut config = Config::from_env()?;
     if let Some(listen) = args.listen {
         config.listen_addr = listen;

@@ -4,8 +4,8 @@ use std::error::Error;
 
 use treaty_bundle::{Loader, Progress};
 
+use super::shared::connect;
 use crate::cli::ImportArgs;
-use crate::commands;
 
 /// Prints a load's progress on stderr.
 #[derive(Debug, Default)]
@@ -66,9 +66,9 @@ pub async fn run(args: ImportArgs) -> Result<(), Box<dyn Error>> {
             }
         }
     }
-    let registry = commands::connect(&args.endpoint.endpoint).await?;
+    let registry = connect(&args.endpoint.endpoint).await?;
     let approvals = match &args.approvals_endpoint {
-        Some(url) => commands::connect(url).await?,
+        Some(url) => connect(url).await?,
         None => registry.clone(),
     };
     let loader = Loader::with_channels(registry, approvals);

@@ -6,7 +6,7 @@ use std::error::Error;
 use serde_json::json;
 use treaty_bench::{BenchArgs, Report};
 
-use crate::commands;
+use super::shared::table;
 
 /// Runs `treaty bench`.
 pub async fn run(args: BenchArgs) -> Result<(), Box<dyn Error>> {
@@ -62,7 +62,7 @@ fn print(report: &Report, args: &BenchArgs) {
         .collect();
     print!(
         "{}",
-        commands::table(
+        table(
             &["FIGURE", "VALUE", "BASELINE (SAME RUN)", "RATIO", "TARGET"],
             &rows
         )

@@ -18,9 +18,10 @@ use treaty_proto::notification::{
 use treaty_bundle::{Facts, Loader};
 use treaty_node::LocalNode;
 
-use crate::cli::DemoArgs;
-use crate::commands::{self, short_name, show_date, table};
-use crate::import::Printed;
+use super::import::Printed;
+use super::shared::{connect, short_name, show_date, table};
+use super::verify;
+use crate::cli::{DemoArgs, Endpoint, VerifyArgs};
 
 /// Notices received, per recipient: the set of notice ids (exactly-once from the
 /// recipient's view means each id once).
@@ -59,7 +60,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
         }
     };
     println!("treaty demo: the suite is at {endpoint}");
-    let channel = commands::connect(&endpoint).await?;
+    let channel = connect(&endpoint).await?;
     let facts = Facts::bundled();
 
     // Every state that appears in the bundled data listens, plus the depositary and the Security Council.
@@ -135,8 +136,8 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     print!("{}", table(&["AS OF", "PARTIES", ""], &rows));
 
     println!();
-    commands::verify(crate::cli::VerifyArgs {
-        endpoint: crate::cli::Endpoint {
+    verify::run(VerifyArgs {
+        endpoint: Endpoint {
             endpoint: endpoint.clone(),
             json: false,
         },

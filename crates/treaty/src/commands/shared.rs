@@ -1,0 +1,134 @@
+//! What the subcommands share: reaching the suite, their one error type, and
+//! printing dates, enum names, tables and JSON.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tonic::transport::Channel;
+use treaty_proto::google::r#type::Date as WireDate;
+use treaty_proto::notification as nt;
+use treaty_proto::registry as reg;
+
+/// What a client subcommand can fail with; printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The suite could not be reached.
+    #[error(
+        "cannot reach the suite at {endpoint}: {reason} (start it with `treaty serve`, or pass --endpoint)"
+    )]
+    Unreachable {
+        /// The endpoint tried.
+        endpoint: String,
+        /// Why.
+        reason: String,
+    },
+    /// The suite answered with an error.
+    #[error("{0}")]
+    Refused(String),
+    /// The audit log did not verify.
+    #[error("the audit log does not verify")]
+    NotVerified,
+}
+
+impl From<tonic::Status> for CliError {
+    fn from(s: tonic::Status) -> Self {
+        if s.code() == tonic::Code::Unavailable {
+            return CliError::Refused(format!("the suite is unavailable: {}", s.message()));
+        }
+        CliError::Refused(format!("{:?}: {}", s.code(), s.message()))
+    }
+}
+
+/// Connects to `endpoint` and checks that it answers.
+pub(crate) async fn connect(endpoint: &str) -> Result<Channel, CliError> {
+    let unreachable = |reason: String| CliError::Unreachable {
+        endpoint: endpoint.to_owned(),
+        reason,
+    };
+    let channel = treaty_runtime::connect(endpoint, &treaty_runtime::ClientConfig::default())
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    treaty_runtime::wait_until_serving(&channel, Duration::from_secs(5))
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    Ok(channel)
+}
+
+/// A wire date as `YYYY-MM-DD`, or `—` when unset.
+pub(crate) fn show_date(d: Option<&WireDate>) -> String {
+    d.map_or_else(
+        || "—".to_owned(),
+        |d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+    )
+}
+
+pub(crate) fn json_date(d: Option<&WireDate>) -> Value {
+    d.map_or(Value::Null, |d| {
+        json!(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
+    })
+}
+
+/// An enum value's name without its `<ENUM>_` prefix, in lower case: `withdrawal_notified`.
+pub(crate) fn short_name(full: &str, prefix: &str) -> String {
+    full.strip_prefix(prefix)
+        .unwrap_or(full)
+        .to_ascii_lowercase()
+}
+
+/// Renders rows as a left-aligned text table with a header.
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<String>| {
+        let last = cells.len() - 1;
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i == last {
+                out.push_str(&cell);
+            } else {
+                let _ = write!(out, "{cell:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push('\n');
+    };
+    line(header.iter().map(|h| (*h).to_owned()).collect());
+    for row in rows {
+        line(row.clone());
+    }
+    out
+}
+
+pub(crate) fn print_json(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+pub(crate) fn membership_json(m: &reg::Membership) -> Value {
+    let p = m.current_period.as_ref();
+    json!({
+        "state": m.state,
+        "name": m.state_name,
+        "as_of": json_date(m.as_of.as_ref()),
+        "status": short_name(m.status().as_str_name(), "MEMBERSHIP_STATUS_"),
+        "is_party": m.is_party,
+        "consent_kind": p.map(|p| short_name(p.consent_kind().as_str_name(), "CONSENT_KIND_")),
+        "consented_on": json_date(p.and_then(|p| p.consented_on.as_ref())),
+        "in_force_on": json_date(p.and_then(|p| p.in_force_on.as_ref())),
+        "withdrawal_received_on": json_date(p.and_then(|p| p.withdrawal_received_on.as_ref())),
+        "withdrawal_effective_on": json_date(p.and_then(|p| p.withdrawal_effective_on.as_ref())),
+        "withdrawal_case": p.map(|p| p.withdrawal_case.clone()).filter(|c| !c.is_empty()),
+        "suspensions": m.suspensions.iter().map(|s| json!({"claimed_on": json_date(s.claimed_on.as_ref()), "detail": s.detail})).collect::<Vec<_>>(),
+    })
+}
+
+pub(crate) fn notice_json(n: &nt::Notice) -> Value {
+    json!({
+        "notice_id": n.notice_id, "kind": short_name(n.kind().as_str_name(), "NOTICE_KIND_"), "treaty": n.treaty, "state": n.state,
+        "case_id": n.case_id, "received_on": json_date(n.received_on.as_ref()), "circulated_on": json_date(n.circulated_on.as_ref()),
+        "effective_on": json_date(n.effective_on.as_ref()), "recipient_count": n.recipient_count, "text": n.text,
+    })
+}
