@@ -40,6 +40,17 @@ fn metadata() -> Value {
 
 /// Every package a workspace crate's normal and build dependencies reach.
 fn reachable(meta: &Value, crate_name: &str) -> BTreeSet<String> {
+    reachable_from(meta, crate_name, false)
+}
+
+/// Every package a workspace crate's tests compile: its own dev-dependencies
+/// too, and what all of them reach (a dependency's dev-dependencies are never
+/// built for it).
+fn reachable_from_tests(meta: &Value, crate_name: &str) -> BTreeSet<String> {
+    reachable_from(meta, crate_name, true)
+}
+
+fn reachable_from(meta: &Value, crate_name: &str, with_dev: bool) -> BTreeSet<String> {
     let names: HashMap<&str, &str> = meta["packages"]
         .as_array()
         .expect("packages")
@@ -71,8 +82,9 @@ fn reachable(meta: &Value, crate_name: &str) -> BTreeSet<String> {
                 .expect("dep_kinds")
                 .iter()
                 .any(|k| k["kind"].as_str() != Some("dev"));
+            let followed = not_dev || (with_dev && id == start);
             let dep_id = dep["pkg"].as_str().expect("pkg");
-            if not_dev && seen.insert(names[dep_id].to_owned()) {
+            if followed && seen.insert(names[dep_id].to_owned()) {
                 queue.push_back(dep_id);
             }
         }
@@ -110,6 +122,78 @@ fn the_ledger_crate_depends_on_neither_tonic_nor_prost_nor_the_domain() {
     assert_free_of(
         "treaty-ledger",
         &["tonic", "prost", "treaty-proto", "treaty-domain"],
+    );
+}
+
+/// The workspace crates whose manifests are under `services/`.
+fn services(meta: &Value) -> Vec<String> {
+    let members: BTreeSet<&str> = meta["workspace_members"]
+        .as_array()
+        .expect("workspace_members")
+        .iter()
+        .map(|m| m.as_str().expect("an id"))
+        .collect();
+    meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| members.contains(p["id"].as_str().expect("id")))
+        .filter(|p| {
+            std::path::Path::new(p["manifest_path"].as_str().expect("manifest_path"))
+                .parent()
+                .and_then(|dir| dir.parent())
+                .is_some_and(|dir| dir.ends_with("services"))
+        })
+        .map(|p| p["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+#[test]
+fn no_service_nor_its_tests_compile_the_cli_the_bundled_data_or_the_benchmark() {
+    let meta = metadata();
+    let services = services(&meta);
+    assert_eq!(services.len(), 4, "the four services: {services:?}");
+    for service in services {
+        let deps = reachable_from_tests(&meta, &service);
+        let found: Vec<_> = ["treaty", "treaty-bundle", "treaty-bench"]
+            .into_iter()
+            .filter(|f| deps.contains(*f))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{service} or its tests depend on {found:?}; tests start services with treaty-testkit or treaty-node"
+        );
+    }
+}
+
+#[test]
+fn no_service_depends_on_the_wiring_of_services_into_a_process() {
+    let meta = metadata();
+    for service in services(&meta) {
+        let deps = reachable(&meta, &service);
+        assert!(
+            !deps.contains("treaty-node"),
+            "{service} depends on treaty-node; only its tests may"
+        );
+    }
+}
+
+#[test]
+fn the_checker_follows_a_crates_own_dev_dependencies_and_only_those() {
+    // Guards the checkers above: the audit tests do reach the testkit and the
+    // node through dev-dependencies, and the binary does reach the bundle and
+    // the benchmark.
+    let meta = metadata();
+    let tests = reachable_from_tests(&meta, "treaty-audit");
+    assert!(
+        tests.contains("treaty-testkit") && tests.contains("treaty-node"),
+        "{tests:?}"
+    );
+    assert!(!reachable(&meta, "treaty-audit").contains("treaty-testkit"));
+    let binary = reachable(&meta, "treaty");
+    assert!(
+        binary.contains("treaty-bundle") && binary.contains("treaty-bench"),
+        "{binary:?}"
     );
 }
 
