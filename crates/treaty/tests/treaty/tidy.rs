@@ -203,3 +203,58 @@ fn the_checker_sees_tonic_where_it_is() {
     let deps = reachable(&metadata(), "treaty-audit");
     assert!(deps.contains("tonic") && deps.contains("prost"), "{deps:?}");
 }
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_crate_that_builds_no_unit_test_binary_has_no_unit_tests_to_hide() {
+    // `test = false` saves a test binary (each links tonic and sled); it must
+    // never mean a unit test that silently does not run.
+    let meta = metadata();
+    let members: BTreeSet<&str> = meta["workspace_members"]
+        .as_array()
+        .expect("workspace_members")
+        .iter()
+        .map(|m| m.as_str().expect("an id"))
+        .collect();
+    let mut checked = 0;
+    for package in meta["packages"].as_array().expect("packages") {
+        if !members.contains(package["id"].as_str().expect("id")) {
+            continue;
+        }
+        for target in package["targets"].as_array().expect("targets") {
+            let kinds = target["kind"].as_array().expect("kind");
+            let unit = kinds.iter().any(|k| k == "lib" || k == "bin");
+            if !unit || target["test"].as_bool() != Some(false) {
+                continue;
+            }
+            let src = std::path::Path::new(target["src_path"].as_str().expect("src_path"));
+            for file in rust_files(src.parent().expect("a source directory")) {
+                let text = std::fs::read_to_string(&file).expect("a readable source file");
+                assert!(
+                    !text.contains("#[cfg(test)]") && !text.contains("#[test]"),
+                    "{} has unit tests, but its target sets test = false in {}",
+                    file.display(),
+                    package["manifest_path"].as_str().expect("manifest_path")
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "some target sets test = false");
+}
