@@ -5,6 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
+use treaty_bundle::{Facts, Loader, Quiet};
+use treaty_node::LocalNode;
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
@@ -12,15 +14,14 @@ use treaty_proto::notification::{
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 use treaty_proto::wire::date_to_wire;
 
-use super::{BenchError, Figure, Scale, Suite, fig, percentile, target};
-use treaty_bundle::{Facts, Loader, Quiet};
+use super::{BenchError, Figure, Scale, fig, percentile, target};
 
 const WITHDRAWING: &str = "EE";
 
 /// Loads the Ottawa parties, subscribes every recipient, then deposits and
 /// revokes a withdrawal `scale.repeats` times, timing each deposit notice.
 pub(super) async fn measure(
-    suite: &Suite,
+    suite: &LocalNode,
     scale: Scale,
     ping_p50_ms: f64,
 ) -> Result<Vec<Figure>, BenchError> {

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
+use treaty_node::LocalNode;
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 
 pub use error::BenchError;
@@ -124,12 +125,9 @@ fn target(mut f: Figure, target: impl Into<String>, met: bool) -> Figure {
     f
 }
 
-/// The suite the benchmark measures: every service in this process.
-use treaty_node::LocalNode as Suite;
-
-/// Starts every service with `durability`.
-async fn start_suite(durability: treaty_runtime::Durability) -> Result<Suite, BenchError> {
-    let suite = Suite::builder()
+/// Starts the suite the benchmark measures, every service in this process, with `durability`.
+async fn start_suite(durability: treaty_runtime::Durability) -> Result<LocalNode, BenchError> {
+    let suite = LocalNode::builder()
         .configure(|c| {
             c.durability = durability;
             c.scheduler_tick = Duration::from_millis(200);
@@ -301,7 +299,7 @@ pub async fn run(args: &BenchArgs, treaty: &Path) -> Result<Report, BenchError> 
 /// Durable recorded steps: `SetApprovalProcedure` on the registry, a real
 /// mutation (state change + journal entry, durable, answered) whose stored
 /// state does not grow as the benchmark runs.
-async fn durable_steps(suite: &Suite, concurrency: usize, scale: Scale) -> Sample {
+async fn durable_steps(suite: &LocalNode, concurrency: usize, scale: Scale) -> Sample {
     let client = RegistryServiceClient::new(suite.channel());
     let states = ["FR", "DE", "NO", "SE", "DK", "NL", "BE", "AT"];
     run_async(concurrency, scale.warmup, scale.window, move |i| {

@@ -10,13 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
+use treaty_bundle::{Facts, Loader};
+use treaty_node::LocalNode;
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
-
-use treaty_bundle::{Facts, Loader};
-use treaty_node::LocalNode;
 
 use super::import::Printed;
 use super::shared::{connect, short_name, show_date, table};
