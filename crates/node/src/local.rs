@@ -132,7 +132,7 @@ impl LocalNode {
         format!("http://{}", self.addr)
     }
 
-    /// A channel to it.
+    /// A channel to it; it reconnects to a node restarted at the same address.
     pub fn channel(&self) -> Channel {
         self.channel.clone()
     }

@@ -95,7 +95,7 @@ impl TreatyProcess {
         process
     }
 
-    /// The address it announced.
+    /// The address of its `listening on` line.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -105,7 +105,6 @@ impl TreatyProcess {
         format!("http://{}", self.addr)
     }
 
-    /// Its process id.
     pub fn id(&self) -> u32 {
         self.child.id()
     }
