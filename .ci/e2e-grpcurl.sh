@@ -34,6 +34,9 @@ awk '/^```sh e2e$/{on=1; next} /^```$/{on=0} on' README.md | sed "s/localhost:50
 (cd "$work" && REPO="$OLDPWD" bash -euo pipefail -c "cd \"\$REPO\" && source '$work/readme.sh'") >"$work/out" 2>&1 || {
   cat "$work/out"; echo "e2e: a README command failed" >&2; exit 1; }
 rm -f first.hash
+# A refusal with -v: grpcurl prints the error details it finds through reflection.
+grpcurl -v -plaintext -d '{"treaty": "apmbc", "state": "XX"}' "$addr" \
+  treaty.registry.v1.RegistryService/GetMembership >>"$work/out" 2>&1 || true
 
 fails=0
 expect() {
@@ -47,13 +50,18 @@ done
 expect '"status": "SERVING"' "health is SERVING"
 expect '"sourceHead": "2"' "both appends were accepted in order"
 expect '"kind": "withdrawal.instrument_deposited"' "GetHistory returns the appended steps"
-expect '"nextPageToken": "after-' "GetHistory pages"
+expect '"nextPageToken": "AQ' "GetHistory pages with an opaque token"
 expect '"ok": true' "Verify is clean"
 expect '"status": "WITHDRAWAL_STATUS_NOTIFIED"' "the deposit notifies the case"
 expect 'apmbc-IS-1-deposit deposit IS apmbc' "France receives the deposit notice"
 expect 'apmbc-IS-1-effect effect IS apmbc' "France receives the effect notice"
 expect '"status": "MEMBERSHIP_STATUS_WITHDRAWAL_NOTIFIED"' "the registry shows the notice as of 2026-03-01"
 expect '"kind": "approvals.instrument_deposited"' "the audit history has the deposit"
+expect 'google.rpc.BadRequest' "grpcurl -v prints the field violations of a refusal"
+expect '"reason": "INVALID_FIELDS"' "grpcurl -v prints the ErrorInfo of a refusal"
+if grep -q 'is not recognized' "$work/out"; then
+  echo "FAIL - an error detail type is unknown to reflection"; fails=$((fails + 1))
+else echo "ok   - every error detail type is known to reflection"; fi
 
 kill -TERM "$pid"
 status=0
@@ -61,6 +69,6 @@ wait "$pid" || status=$?
 pid=
 if [ "$status" -eq 0 ]; then echo "ok   - SIGTERM exits 0"; else echo "FAIL - SIGTERM exit code $status"; fails=$((fails + 1)); fi
 
-total=$((6 + 5 + 5 + 1))
+total=$((6 + 5 + 5 + 3 + 1))
 echo "e2e-grpcurl: $((total - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

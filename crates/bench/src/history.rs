@@ -59,7 +59,14 @@ async fn fill(dir: &Path, n: u64) -> Result<(), BenchError> {
         batch.push(r);
         if batch.len() == 1000 || seq == n {
             store
-                .append(String::new(), "bench".into(), std::mem::take(&mut batch))
+                .append(
+                    None,
+                    treaty_audit::request::Append {
+                        request_id: None,
+                        source: "bench".into(),
+                        records: std::mem::take(&mut batch),
+                    },
+                )
                 .await?;
         }
     }

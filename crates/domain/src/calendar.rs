@@ -41,3 +41,9 @@ pub fn first_day_of_month_after(date: Date, months: u32) -> Result<Date, DomainE
     add_months(date.first_of_month(), months)
         .map_err(|_| DomainError::DateOutOfRange { date, months })
 }
+
+/// Today's civil date in the depositary's calendar, for the instant `now`: the one "today" every
+/// service and the command line use (the date in UTC).
+pub fn today(now: jiff::Timestamp) -> Date {
+    now.to_zoned(jiff::tz::TimeZone::UTC).date()
+}

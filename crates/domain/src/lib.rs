@@ -46,6 +46,9 @@
 //!   returns the next case, or a [`TransitionError`] that says why the step is refused.
 //! - [`ConsentKind`], [`EntryIntoForceRule`] and [`MembershipPeriod`] describe membership;
 //!   [`standing`] says where a state stands on any date, from [`MembershipFacts`].
+//! - [`recipients`], [`NoticeKind::recipients_as_of`] and [`circulation_date`] say who is
+//!   notified of a withdrawal, as of which date, and when a notice may be circulated.
+//! - [`today`] is the one "today": the civil date of an instant in the depositary's calendar.
 //!
 //! # Example: Estonia leaves the Ottawa Convention
 //!
@@ -71,7 +74,7 @@
 //!     Step::ChamberVoted(ChamberVote {
 //!         chamber: "Riigikogu".into(),
 //!         on: Some(day("2025-06-04")),
-//!         tally: Tally::Counted { yes: 81, no: 1, abstain: 7 },
+//!         tally: Tally::Counted { yes: 81, no: 1, abstain: Some(7) },
 //!         final_reading: true,
 //!     }),
 //!     Step::HeadOfStateAssented { on: Some(day("2025-06-13")) },
@@ -96,6 +99,7 @@ mod clause;
 mod error;
 mod ids;
 mod membership;
+mod notice;
 mod procedure;
 mod recording;
 mod standing;
@@ -103,11 +107,15 @@ mod step;
 mod transition;
 mod withdrawal;
 
-pub use calendar::{add_months, first_day_of_month_after};
+pub use calendar::{add_months, first_day_of_month_after, today};
 pub use clause::{ConflictPeriod, Effect, RunsFrom, WithdrawalClause, effect};
 pub use error::{DomainError, TransitionError};
 pub use ids::{CaseId, StateCode, TreatyId};
 pub use membership::{ConsentKind, EntryIntoForceRule, MembershipPeriod};
+pub use notice::{
+    CirculationBeforeReceipt, DEPOSITARY, NotARecipient, NoticeKind, Recipient, SECURITY_COUNCIL,
+    circulation_date, recipients,
+};
 pub use procedure::{ApprovalProcedure, Chamber, Threshold};
 pub use recording::{CaseFact, MembershipError};
 pub use standing::{

@@ -3,6 +3,7 @@
 use jiff::civil::Date;
 
 use crate::clause::ConflictPeriod;
+use crate::procedure::Threshold;
 
 /// One thing that happened in a withdrawal case.
 ///
@@ -112,12 +113,23 @@ pub enum Tally {
         yes: u32,
         /// Votes against.
         no: u32,
-        /// Abstentions.
-        abstain: u32,
+        /// Abstentions, when the sources give them.
+        abstain: Option<u32>,
     },
     /// Only the outcome is known, as for the Polish Senate in 2025.
     Reported {
         /// Whether the chamber approved.
         passed: bool,
     },
+}
+
+impl Tally {
+    /// Tells whether a vote with this tally meets `threshold`: counted votes are weighed
+    /// against it, a reported outcome is taken as reported.
+    pub fn passes(&self, threshold: Threshold) -> bool {
+        match *self {
+            Tally::Counted { yes, no, .. } => threshold.is_met_by(yes, no),
+            Tally::Reported { passed } => passed,
+        }
+    }
 }

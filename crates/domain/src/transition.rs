@@ -141,23 +141,19 @@ impl Withdrawal {
                 waiting_for: waiting.name.clone(),
             });
         }
-        let passed = match vote.tally {
-            Tally::Reported { passed } => passed,
-            Tally::Counted { yes, no, abstain } => {
-                let counted = u64::from(yes) + u64::from(no) + u64::from(abstain);
-                if let Some(seats) = chamber.threshold.seats()
-                    && counted > u64::from(seats)
-                {
-                    return Err(TransitionError::TallyExceedsSeats {
-                        chamber: chamber.name,
-                        seats,
-                        counted,
-                    });
-                }
-                chamber.threshold.is_met_by(yes, no)
+        if let Tally::Counted { yes, no, abstain } = vote.tally {
+            let counted = u64::from(yes) + u64::from(no) + u64::from(abstain.unwrap_or(0));
+            if let Some(seats) = chamber.threshold.seats()
+                && counted > u64::from(seats)
+            {
+                return Err(TransitionError::TallyExceedsSeats {
+                    chamber: chamber.name,
+                    seats,
+                    counted,
+                });
             }
-        };
-        match (vote.final_reading, passed) {
+        }
+        match (vote.final_reading, vote.tally.passes(chamber.threshold)) {
             (false, _) => {}
             (true, true) => self.passed.push(vote.on),
             (true, false) => self.phase = Phase::Rejected,

@@ -12,7 +12,7 @@ use crate::clause::{ConflictPeriod, Effect, WithdrawalClause, effect_after_expir
 use crate::error::DomainError;
 use crate::ids::CaseId;
 use crate::procedure::ApprovalProcedure;
-use crate::step::Step;
+use crate::step::{ChamberVote, Step};
 
 /// A withdrawal case and everything recorded in it so far.
 ///
@@ -124,6 +124,23 @@ impl WithdrawalStatus {
             WithdrawalStatus::Deferred => "DEFERRED",
             WithdrawalStatus::Effective => "EFFECTIVE",
             WithdrawalStatus::Revoked => "REVOKED",
+        }
+    }
+
+    /// Tells whether the case waits for its notice period to run out (or for the conflict that
+    /// deferred it to end): the cases a scheduler must look at.
+    pub fn awaits_effect(&self) -> bool {
+        match self {
+            WithdrawalStatus::Notified | WithdrawalStatus::Deferred => true,
+            WithdrawalStatus::Open
+            | WithdrawalStatus::Recommended
+            | WithdrawalStatus::GovernmentDecided
+            | WithdrawalStatus::InParliament
+            | WithdrawalStatus::AwaitingAssent
+            | WithdrawalStatus::Approved
+            | WithdrawalStatus::Rejected
+            | WithdrawalStatus::Effective
+            | WithdrawalStatus::Revoked => false,
         }
     }
 
@@ -293,6 +310,21 @@ impl Withdrawal {
         }
     }
 
+    /// Returns the armed conflict that deferred the withdrawal, if one did — also once the
+    /// withdrawal took effect after it, or was revoked while deferred.
+    pub fn deferral(&self) -> Option<&ConflictPeriod> {
+        self.history.iter().rev().find_map(|step| match step {
+            Step::Deferred { conflict, .. } => Some(conflict),
+            Step::Recommended { .. }
+            | Step::GovernmentDecided { .. }
+            | Step::ChamberVoted(_)
+            | Step::HeadOfStateAssented { .. }
+            | Step::InstrumentDeposited { .. }
+            | Step::TookEffect { .. }
+            | Step::Revoked { .. } => None,
+        })
+    }
+
     /// Returns the day the withdrawal took effect, once it has.
     pub fn effective_on(&self) -> Option<Date> {
         match &self.phase {
@@ -323,6 +355,69 @@ impl Withdrawal {
                 Some(effect_after_expiry(notice.expiry, defers, conflicts))
             }
             Phase::Domestic | Phase::Rejected | Phase::Revoked { .. } => None,
+        }
+    }
+
+    /// Tells whether `vote` meets the threshold of its chamber under this case's procedure;
+    /// `None` for a chamber the procedure does not name.
+    pub fn vote_passes(&self, vote: &ChamberVote) -> Option<bool> {
+        let chamber = &self.procedure.chambers[self.procedure.position(&vote.chamber)?];
+        Some(vote.tally.passes(chamber.threshold))
+    }
+
+    /// The day the withdrawal takes or took effect, as far as known: the recorded effect, or
+    /// the effect expected from the armed conflicts — the `latest` seen for the state when
+    /// known, else those recorded at the deposit (`at_deposit`) for a notified case and the
+    /// deferring conflict for a deferred one. `None` before the deposit, while a conflict
+    /// that defers it goes on, and for a revoked or rejected case.
+    pub fn expected_effective_on(
+        &self,
+        latest: Option<&[ConflictPeriod]>,
+        at_deposit: &[ConflictPeriod],
+    ) -> Option<Date> {
+        if let Some(on) = self.effective_on() {
+            return Some(on);
+        }
+        let conflicts: Vec<ConflictPeriod> = match (&self.phase, latest) {
+            (Phase::Notified(_) | Phase::Deferred(..), Some(latest)) => latest.to_vec(),
+            (Phase::Notified(_), None) => at_deposit.to_vec(),
+            (Phase::Deferred(_, conflict), None) => vec![conflict.clone()],
+            (
+                Phase::Domestic | Phase::Rejected | Phase::Effective(..) | Phase::Revoked { .. },
+                _,
+            ) => {
+                return None;
+            }
+        };
+        self.expected_effect(&conflicts)?.effective_on()
+    }
+
+    /// The step the rules make due by `today` for a case awaiting its effect, given the armed
+    /// conflicts now recorded for the state: the deferral on the expiry day when a conflict
+    /// covers it, the effect on the expiry day, or the effect on the day the deferring
+    /// conflict ended. The step carries its legal date, never `today`, so a scheduler that was
+    /// down catches up with the right dates. `None` when nothing is due yet.
+    pub fn due_step(&self, conflicts: &[ConflictPeriod], today: Date) -> Option<Step> {
+        let status = self.status();
+        if !status.awaits_effect() {
+            return None;
+        }
+        let took_effect = |on: Date| Step::TookEffect {
+            on,
+            conflicts: conflicts.to_vec(),
+        };
+        match self.expected_effect(conflicts)? {
+            Effect::Effective { on } if on <= today => Some(took_effect(on)),
+            Effect::Deferred {
+                expiry, conflict, ..
+            } if status == WithdrawalStatus::Notified && expiry <= today => Some(Step::Deferred {
+                on: expiry,
+                conflict,
+            }),
+            Effect::Deferred {
+                until: Some(end), ..
+            } if status == WithdrawalStatus::Deferred && end <= today => Some(took_effect(end)),
+            Effect::Effective { .. } | Effect::Deferred { .. } => None,
         }
     }
 }

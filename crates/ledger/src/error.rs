@@ -2,6 +2,8 @@
 
 use sled::transaction::UnabortableTransactionError;
 
+use crate::once::KeyReused;
+
 /// What went wrong in the ledger itself (storage, configuration, corruption).
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -59,6 +61,15 @@ pub enum LedgerError {
     #[error("the change could not be made durable ({0}); it may or may not survive a restart")]
     NotDurable(String),
 
+    /// A record a service stored beside its journal cannot be read back.
+    #[error(transparent)]
+    UnreadableRecord(crate::stored::Unreadable),
+
+    /// A remembered answer (see [`Ledger::commit_once`](crate::Ledger::commit_once)) cannot be
+    /// read back.
+    #[error("a remembered answer is unreadable: {0}")]
+    UnreadableAnswer(String),
+
     /// A commit closure panicked; nothing of that commit was written.
     #[error("the commit closure panicked; nothing was written")]
     CommitPanicked,
@@ -74,6 +85,26 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
+    /// Whether the error says stored data is damaged (rather than that storage failed now):
+    /// a journal entry, a record or a remembered answer that cannot be read back.
+    pub fn is_corruption(&self) -> bool {
+        match self {
+            LedgerError::Corrupt { .. }
+            | LedgerError::UnreadableRecord(_)
+            | LedgerError::UnreadableAnswer(_)
+            | LedgerError::SourceMismatch { .. }
+            | LedgerError::UnsupportedFormat { .. } => true,
+            LedgerError::InvalidConfig(_)
+            | LedgerError::UnknownDurability(_)
+            | LedgerError::Storage(_)
+            | LedgerError::Io { .. }
+            | LedgerError::NotDurable(_)
+            | LedgerError::CommitPanicked
+            | LedgerError::Closed
+            | LedgerError::Poisoned(_) => false,
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io {
             context: context.into(),
@@ -113,10 +144,28 @@ pub enum CommitError<E> {
     /// The closure rejected the change; nothing was written.
     #[error("the change was rejected")]
     Rejected(E),
+    /// The request's key was used before for a different request; nothing was written.
+    #[error(transparent)]
+    KeyReused(KeyReused),
     /// The ledger could not apply the change or make it durable. When this is returned
     /// for a durability failure, the change may or may not survive a restart.
     #[error(transparent)]
     Storage(LedgerError),
+}
+
+impl<E> CommitError<E>
+where
+    E: From<LedgerError> + From<KeyReused>,
+{
+    /// The caller's own error: its rejection as it is, a storage failure or a reused key
+    /// converted into it.
+    pub fn into_error(self) -> E {
+        match self {
+            CommitError::Rejected(e) => e,
+            CommitError::KeyReused(k) => E::from(k),
+            CommitError::Storage(e) => E::from(e),
+        }
+    }
 }
 
 impl<E> From<LedgerError> for CommitError<E> {

@@ -13,6 +13,7 @@ use crate::config::{Durability, LedgerConfig};
 use crate::durable::SyncTargets;
 use crate::error::{Abort, CommitError, LedgerError};
 use crate::job::{CommitJob, Job};
+use crate::once::{self, Answer, KeyReused, Once};
 use crate::open::{check_meta, read_head, validate};
 use crate::record::{Hash, Record};
 use crate::records::{Records, decode_at};
@@ -24,7 +25,7 @@ use crate::writer::{Layout, LedgerStats, Shared, Writer};
 pub const JOURNAL_TREE: &str = "treaty-ledger/journal";
 /// The sled tree that holds the journal's metadata (format version, source).
 pub const META_TREE: &str = "treaty-ledger/meta";
-/// The sled tree that remembers answers by idempotency key, see [`Txn::remember`](crate::Txn::remember).
+/// The sled tree that remembers answers by request key, see [`Ledger::commit_once`].
 pub const REQUESTS_TREE: &str = "treaty-ledger/requests";
 
 /// An open journal and the caller's state trees in one sled database. Cheap to clone; all
@@ -142,12 +143,6 @@ impl Ledger {
         }
     }
 
-    /// The answer a commit remembered under `key` with [`Txn::remember`](crate::Txn::remember),
-    /// read outside a commit (for example before calling a peer on a retried request).
-    pub fn recall(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LedgerError> {
-        Ok(self.inner.layout.trees[1].get(key)?.map(|v| v.to_vec()))
-    }
-
     /// Runs `f` in a sled transaction over the caller's trees and the journal, and answers
     /// once that transaction is durable (see the crate docs, "Group commit"). `f` may run
     /// more than once (sled retries; a later commit of the same batch was rejected), so it
@@ -165,6 +160,59 @@ impl Ledger {
         answer
             .await
             .unwrap_or(Err(CommitError::Storage(LedgerError::Closed)))
+    }
+
+    /// [`Ledger::commit`] made at most once per request (AIP-155): the first time `once` is
+    /// seen, `f` runs and its answer is remembered under `once.key` in the same transaction;
+    /// a retry with the same fingerprint gets that answer back and writes nothing; a retry
+    /// with another fingerprint gets [`CommitError::KeyReused`]. Every answer, first or
+    /// remembered, is given only once the change it reports is durable (see `once.rs`).
+    /// Without `once` this is a plain [`Ledger::commit`].
+    pub async fn commit_once<T, E, F>(&self, once: Option<&Once>, f: F) -> Result<T, CommitError<E>>
+    where
+        F: Fn(&mut Txn<'_>) -> Result<T, Abort<E>> + Send + 'static,
+        T: Answer,
+        E: Send + 'static,
+    {
+        let Some(once) = once.cloned() else {
+            return self.commit(f).await;
+        };
+        let outcome = self
+            .commit(move |txn| {
+                let key = once.key.to_bytes();
+                if let Some(value) = txn.recall(&key)? {
+                    return remembered(&once, &value);
+                }
+                let answer = f(txn).map_err(|abort| match abort {
+                    Abort::Rejected(e) => Abort::Rejected(Refusal::Caller(e)),
+                    Abort::Storage(e) => Abort::Storage(e),
+                })?;
+                txn.remember(
+                    &key,
+                    &once::encode_value(&once.fingerprint, &answer.to_bytes()),
+                )?;
+                Ok(answer)
+            })
+            .await;
+        outcome.map_err(unwrap_refusal)
+    }
+
+    /// The answer remembered for `once`, if its request was made: what a retry gets back
+    /// before anything else is done for it. Read by the writer like a commit, so it is given
+    /// only once durable; [`CommitError::KeyReused`] when the key was used for another request.
+    pub async fn replay<T, E>(&self, once: &Once) -> Result<Option<T>, CommitError<E>>
+    where
+        T: Answer,
+        E: Send + 'static,
+    {
+        let once = once.clone();
+        let outcome = self
+            .commit(move |txn| match txn.recall(&once.key.to_bytes())? {
+                None => Ok(None),
+                Some(value) => remembered(&once, &value).map(Some),
+            })
+            .await;
+        outcome.map_err(unwrap_refusal)
     }
 
     /// [`Ledger::commit`] for callers outside an async runtime.
@@ -286,6 +334,35 @@ impl Ledger {
 
     fn journal(&self) -> &Tree {
         &self.inner.layout.trees[0]
+    }
+}
+
+/// Why a keyed commit did not run the caller's closure, or what the closure refused.
+enum Refusal<E> {
+    Caller(E),
+    Reused(KeyReused),
+    Unreadable(String),
+}
+
+fn remembered<T: Answer, E>(once: &Once, value: &[u8]) -> Result<T, Abort<Refusal<E>>> {
+    let (fingerprint, answer) =
+        once::decode_value(value).map_err(|e| Abort::Rejected(Refusal::Unreadable(e)))?;
+    if fingerprint != once.fingerprint {
+        return Err(Abort::Rejected(Refusal::Reused(once.reused())));
+    }
+    T::from_bytes(answer).map_err(|e| Abort::Rejected(Refusal::Unreadable(e)))
+}
+
+fn unwrap_refusal<E>(e: CommitError<Refusal<E>>) -> CommitError<E> {
+    match e {
+        CommitError::Rejected(Refusal::Caller(e)) => CommitError::Rejected(e),
+        CommitError::Rejected(Refusal::Reused(r)) | CommitError::KeyReused(r) => {
+            CommitError::KeyReused(r)
+        }
+        CommitError::Rejected(Refusal::Unreadable(detail)) => {
+            CommitError::Storage(LedgerError::UnreadableAnswer(detail))
+        }
+        CommitError::Storage(e) => CommitError::Storage(e),
     }
 }
 

@@ -74,6 +74,16 @@
 //! [`Ledger::tree`] see applied commits of the batch in progress. [`Ledger::stats`]
 //! counts commits, rejections, appends and durable batches.
 //!
+//! # Requests made once
+//!
+//! [`Ledger::commit_once`] is the one idempotency primitive every service uses (AIP-155): a
+//! commit keyed by a [`RequestKey`] (principal, operation, request id) that remembers its
+//! answer in the same transaction, answers a retry with that answer (and only once it is
+//! durable), and refuses the key reused for a different request ([`Fingerprint`]) with
+//! [`CommitError::KeyReused`]. [`Ledger::replay`] is the same lookup on its own, for a
+//! handler that wants a retry's answer before calling peers. Both read on the writer thread,
+//! never from a batch that is applied but not yet durable.
+//!
 //! # Durability levels
 //!
 //! - [`Durability::Flush`]: `sled::Db::flush` per batch, which is `pwrite` +
@@ -102,9 +112,11 @@ mod durable;
 mod error;
 mod job;
 mod ledger;
+mod once;
 mod open;
 mod record;
 mod records;
+pub mod stored;
 mod txn;
 mod verify;
 mod writer;
@@ -113,6 +125,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Durability, LedgerConfig};
 pub use error::{Abort, CommitError, LedgerError};
 pub use ledger::{JOURNAL_TREE, Ledger, META_TREE, REQUESTS_TREE};
+pub use once::{Answer, Fingerprint, KeyReused, Once, RequestKey};
 pub use record::{GENESIS, Hash, NewRecord, Origin, Record, Subject};
 pub use records::Records;
 pub use txn::Txn;

@@ -44,6 +44,47 @@ pub struct NewRecord {
     pub origin: Option<Origin>,
 }
 
+impl Subject {
+    /// A subject from its optional parts, each as its canonical text.
+    pub fn of(state: Option<&str>, treaty: Option<&str>, case: Option<&str>) -> Subject {
+        Subject {
+            state: state.map(str::to_owned),
+            treaty: treaty.map(str::to_owned),
+            case: case.map(str::to_owned),
+        }
+    }
+}
+
+impl NewRecord {
+    /// A record of `kind` about `subject`, recorded by `actor`; set the rest with the builders.
+    pub fn new(kind: impl Into<String>, subject: Subject, actor: impl Into<String>) -> NewRecord {
+        NewRecord {
+            kind: kind.into(),
+            subject,
+            actor: actor.into(),
+            ..NewRecord::default()
+        }
+    }
+
+    /// The civil date the step happened.
+    pub fn on(mut self, occurred_on: Option<Date>) -> NewRecord {
+        self.occurred_on = occurred_on;
+        self
+    }
+
+    /// The citations for the recorded fact.
+    pub fn sources(mut self, sources: Vec<String>) -> NewRecord {
+        self.sources = sources;
+        self
+    }
+
+    /// The caller's payload bytes.
+    pub fn payload(mut self, payload: Vec<u8>) -> NewRecord {
+        self.payload = payload;
+        self
+    }
+}
+
 /// Where a record of the audit service's global log came from: the source service's own
 /// journal entry.
 #[derive(Clone, Debug, PartialEq, Eq)]

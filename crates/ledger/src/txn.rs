@@ -100,15 +100,21 @@ impl<'a> Txn<'a> {
         sequence
     }
 
-    /// The answer an earlier commit remembered under `key` (an idempotency key such as
-    /// `RecordChamberVote/<request_id>`), if any: a retried request returns it unchanged.
-    pub fn recall(&self, key: &[u8]) -> Result<Option<Vec<u8>>, UnabortableTransactionError> {
+    /// The value an earlier commit remembered under `key` (see `once.rs`), if any.
+    pub(crate) fn recall(
+        &self,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, UnabortableTransactionError> {
         Ok(self.views[1].get(key)?.map(|v| v.to_vec()))
     }
 
     /// Remembers `answer` under `key` in this same transaction, so it exists exactly when
     /// the change it answers for does.
-    pub fn remember(&self, key: &[u8], answer: &[u8]) -> Result<(), UnabortableTransactionError> {
+    pub(crate) fn remember(
+        &self,
+        key: &[u8],
+        answer: &[u8],
+    ) -> Result<(), UnabortableTransactionError> {
         self.views[1].insert(key, answer)?;
         Ok(())
     }

@@ -1,9 +1,14 @@
-//! The crash test: SIGKILL a process that is appending, many times, and prove that every
-//! acknowledged append survives, the journal is contiguous and verifies, and the caller's
-//! state matches its journal.
+//! The crash tests: SIGKILL a process that is writing, many times, and prove that
 //!
-//! The child is this same test binary, re-executed to run only
-//! `crash_child_appends_until_killed`, which does nothing unless `CHILD_DIR` is set.
+//! 1. every acknowledged append survives, the journal is contiguous and verifies, and the
+//!    caller's state matches its journal;
+//! 2. every request acknowledged through `commit_once` or `replay` survives, also when two
+//!    copies of the same request race (as a client's retry after a timeout does) and the
+//!    process dies the instant the first answer arrives.
+//!
+//! This is a test binary without the libtest harness (`harness = false`): run normally it is
+//! the parent, and it re-executes itself with `TREATY_LEDGER_CRASH_DIR` set as the writer it
+//! kills. It prints libtest's summary line when every scenario passed.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -14,14 +19,17 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use treaty_ledger::{Abort, Durability, Ledger, LedgerConfig, NewRecord};
+use treaty_ledger::{
+    Abort, Durability, Fingerprint, Ledger, LedgerConfig, NewRecord, Once, RequestKey,
+};
 
-const CHILD_TEST: &str = "crash_child_appends_until_killed";
+const CHILD_SCENARIO: &str = "TREATY_LEDGER_CRASH_SCENARIO";
 const CHILD_DIR: &str = "TREATY_LEDGER_CRASH_DIR";
 const CHILD_DURABILITY: &str = "TREATY_LEDGER_CRASH_DURABILITY";
 const STATE: &str = "state";
 const TASKS: u64 = 8;
 const ROUNDS: u64 = 20;
+const ONCE_ROUNDS: u64 = 100;
 
 fn config(dir: &Path, durability: Durability) -> LedgerConfig {
     LedgerConfig {
@@ -39,28 +47,50 @@ fn as_u64(v: &[u8]) -> u64 {
     u64::from_be_bytes(v.try_into().expect("8-byte counter"))
 }
 
-/// The child: several tasks append concurrently until the process is killed. Each commit
-/// increments the task's counter in the state tree and appends `"{task}:{n}"`; after the
-/// commit is acknowledged the child prints `ACK {sequence} {task}:{n}`.
-#[test]
-fn crash_child_appends_until_killed() {
-    let Some(dir) = std::env::var_os(CHILD_DIR) else {
-        return;
-    };
-    let durability: Durability = std::env::var(CHILD_DURABILITY)
-        .expect("durability is set")
-        .parse()
-        .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async move {
+fn main() {
+    if let Some(dir) = std::env::var_os(CHILD_DIR) {
+        let durability: Durability = std::env::var(CHILD_DURABILITY)
+            .expect("durability is set")
+            .parse()
+            .unwrap();
+        let scenario = std::env::var(CHILD_SCENARIO).expect("the scenario is set");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let ledger = Ledger::open(config(Path::new(&dir), durability)).unwrap();
+        match scenario.as_str() {
+            "appends" => runtime.block_on(child_appends(ledger)),
+            "once" => runtime.block_on(child_once(ledger)),
+            other => panic!("unknown scenario {other}"),
+        }
+        return;
+    }
+    every_acknowledged_append_survives_sigkill_of_the_writing_process();
+    every_request_acknowledged_once_survives_sigkill_even_when_two_copies_race();
+    println!("test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out");
+}
+
+/// The stdout lines a child prints, one `ACK …` per acknowledgement, flushed at once.
+fn ack(stdout: &std::sync::Mutex<std::io::Stdout>, what: std::fmt::Arguments<'_>) {
+    let mut out = stdout.lock().unwrap();
+    writeln!(out, "ACK {what}").unwrap();
+    out.flush().unwrap();
+}
+
+/// A safety net if the parent disappears: a child never outlives a minute.
+fn child_deadline() -> Instant {
+    Instant::now() + Duration::from_secs(60)
+}
+
+/// The appending child: several tasks append concurrently until the process is killed. Each
+/// commit increments the task's counter in the state tree and appends `"{task}:{n}"`; after
+/// the commit is acknowledged the child prints `ACK {sequence} {task}:{n}`.
+async fn child_appends(ledger: Ledger) {
+    {
         let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));
-        // A safety net if the parent disappears: the child never outlives a minute.
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = child_deadline();
         let mut tasks = Vec::new();
         for task in 0..TASKS {
             let ledger = ledger.clone();
@@ -82,16 +112,197 @@ fn crash_child_appends_until_killed() {
                         })
                         .await
                         .expect("the commit succeeds");
-                    let mut out = stdout.lock().unwrap();
-                    writeln!(out, "ACK {seq} {task}:{n}").unwrap();
-                    out.flush().unwrap();
+                    ack(&stdout, format_args!("{seq} {task}:{n}"));
                 }
             }));
         }
         for t in tasks {
             t.await.unwrap();
         }
-    });
+    }
+}
+
+/// The request of number `n` of task `task` (`task` names the child run too): its key and
+/// fingerprint.
+fn request(task: &str, n: u64) -> Once {
+    Once {
+        key: RequestKey::new(task, "Count", n.to_string()),
+        fingerprint: Fingerprint::of(format!("{task}:{n}").as_bytes()),
+    }
+}
+
+/// The child that makes requests once: several tasks each send request 1, 2, 3, … as two
+/// copies at once — one committing, one a retry that keeps asking `replay` until an answer is
+/// remembered, as an impatient client does — and print `ACK {task}:{n} {answer}` for the first
+/// answer of either copy. A remembered answer given before its batch is durable would be
+/// acknowledged by the retry copy just before the kill, and lost.
+async fn child_once(ledger: Ledger) {
+    let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));
+    let deadline = child_deadline();
+    let mut tasks = Vec::new();
+    let run = seed();
+    for task in 0..TASKS {
+        let (ledger, stdout) = (ledger.clone(), stdout.clone());
+        let task = format!("{run}/{task}");
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0;
+            while Instant::now() < deadline {
+                n += 1;
+                let once = request(&task, n);
+                let first = {
+                    let (ledger, once, payload) =
+                        (ledger.clone(), once.clone(), format!("{task}:{n}"));
+                    tokio::spawn(async move {
+                        ledger
+                            .commit_once(Some(&once), move |txn| -> Result<Vec<u8>, Abort<()>> {
+                                let seq = txn.append(NewRecord {
+                                    kind: "crash.Requested".into(),
+                                    payload: payload.clone().into_bytes(),
+                                    ..NewRecord::default()
+                                });
+                                Ok(seq.to_be_bytes().to_vec())
+                            })
+                            .await
+                            .expect("the commit succeeds")
+                    })
+                };
+                let retry = {
+                    let ledger = ledger.clone();
+                    tokio::spawn(async move {
+                        loop {
+                            match ledger.replay::<Vec<u8>, ()>(&once).await.expect("replay") {
+                                Some(answer) => break answer,
+                                None => tokio::task::yield_now().await,
+                            }
+                        }
+                    })
+                };
+                // The first answer of either copy is the acknowledgement; the other copy
+                // goes on (and must get the same answer: the parent checks the journal).
+                let answer = tokio::select! {
+                    a = first => a.unwrap(),
+                    b = retry => b.unwrap(),
+                };
+                ack(&stdout, format_args!("{task}:{n} {}", hex(&answer)));
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs one child of `scenario` on `dir`, reads its acknowledgements until `kill_after` of
+/// them, SIGKILLs it, and returns every acknowledgement it printed before it died.
+fn run_child(
+    exe: &Path,
+    dir: &Path,
+    scenario: &str,
+    durability: Durability,
+    kill_after: u64,
+    context: &str,
+) -> Vec<String> {
+    let mut child = Command::new(exe)
+        .env(CHILD_DIR, dir)
+        .env(CHILD_DURABILITY, durability.as_str())
+        .env(CHILD_SCENARIO, scenario)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut acks = Vec::new();
+    let mut line = String::new();
+    while (acks.len() as u64) < kill_after {
+        line.clear();
+        let n = out.read_line(&mut line).unwrap();
+        if n == 0 {
+            let _ = child.kill();
+            panic!("the child exited before being killed ({context})");
+        }
+        if let Some(rest) = line.strip_prefix("ACK ") {
+            acks.push(rest.trim_end().to_owned());
+        }
+    }
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the child was killed ({context})");
+    // Whatever the child printed before it died was acknowledged too.
+    for line in out.lines() {
+        if let Some(rest) = line.unwrap().strip_prefix("ACK ") {
+            acks.push(rest.trim_end().to_owned());
+        }
+    }
+    acks
+}
+
+fn seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1
+}
+
+fn every_request_acknowledged_once_survives_sigkill_even_when_two_copies_race() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = seed();
+    let mut rng = XorShift(seed);
+    let exe = std::env::current_exe().unwrap();
+    // task:n -> the answer (the entry's sequence) acknowledged for it.
+    let mut acknowledged: BTreeMap<String, String> = BTreeMap::new();
+    for round in 0..ONCE_ROUNDS {
+        let durability = if round % 2 == 0 {
+            Durability::Flush
+        } else {
+            Durability::Fsync
+        };
+        // Kill within the first answers: right after an answer is the moment that matters.
+        let kill_after = 1 + rng.next() % 3;
+        let context =
+            format!("once: seed {seed}, round {round}, {durability}, kill after {kill_after}");
+        for line in run_child(&exe, dir.path(), "once", durability, kill_after, &context) {
+            let (request, answer) = line.split_once(' ').expect("ACK task:n answer");
+            if let Some(earlier) = acknowledged.insert(request.to_owned(), answer.to_owned()) {
+                assert_eq!(
+                    earlier, answer,
+                    "{request} answered twice differently ({context})"
+                );
+            }
+        }
+        let ledger = Ledger::open(config(dir.path(), Durability::Flush)).unwrap();
+        let report = ledger.verify().unwrap();
+        assert!(report.is_clean(), "{report:?} ({context})");
+        let mut journaled: BTreeMap<String, u64> = BTreeMap::new();
+        for record in ledger.range(1, ledger.head().0) {
+            let record = record.unwrap();
+            let payload = String::from_utf8(record.payload).unwrap();
+            assert!(
+                journaled.insert(payload.clone(), record.sequence).is_none(),
+                "{payload} was recorded twice ({context})"
+            );
+        }
+        for (request, answer) in &acknowledged {
+            let seq = journaled.get(request).unwrap_or_else(|| {
+                panic!("acknowledged request {request} is gone after the kill ({context})")
+            });
+            assert_eq!(&hex(&seq.to_be_bytes()), answer, "{request} ({context})");
+        }
+        eprintln!(
+            "{context}: {} entries, {} acknowledged so far",
+            journaled.len(),
+            acknowledged.len()
+        );
+    }
+    assert!(
+        acknowledged.len() as u64 >= ONCE_ROUNDS,
+        "too few acknowledgements to prove anything: {}",
+        acknowledged.len()
+    );
 }
 
 /// A small deterministic generator, seeded per run (the seed is printed on failure).
@@ -107,22 +318,13 @@ impl XorShift {
 }
 
 fn parse_ack(line: &str) -> Option<(u64, String)> {
-    let rest = line.strip_prefix("ACK ")?.strip_suffix('\n')?;
-    let (seq, payload) = rest.split_once(' ')?;
+    let (seq, payload) = line.split_once(' ')?;
     Some((seq.parse().ok()?, payload.to_owned()))
 }
 
-#[test]
 fn every_acknowledged_append_survives_sigkill_of_the_writing_process() {
-    if std::env::var_os(CHILD_DIR).is_some() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
+    let seed = seed();
     let mut rng = XorShift(seed);
     let mut acknowledged: BTreeMap<u64, String> = BTreeMap::new();
     let exe = std::env::current_exe().unwrap();
@@ -139,39 +341,14 @@ fn every_acknowledged_append_survives_sigkill_of_the_writing_process() {
             _ => 1 + rng.next() % 400,
         };
         let context = format!("seed {seed}, round {round}, {durability}, kill after {kill_after}");
-
-        let mut child = Command::new(&exe)
-            .args([
-                CHILD_TEST,
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-                "-q",
-            ])
-            .env(CHILD_DIR, dir.path())
-            .env(CHILD_DURABILITY, durability.as_str())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut seen = 0;
-        let mut line = String::new();
-        while seen < kill_after {
-            line.clear();
-            let n = out.read_line(&mut line).unwrap();
-            assert!(n > 0, "the child exited before being killed ({context})");
-            if let Some((seq, payload)) = parse_ack(&line) {
-                acknowledged.insert(seq, payload);
-                seen += 1;
-            }
-        }
-        kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
-        let status = child.wait().unwrap();
-        assert!(!status.success(), "the child was killed ({context})");
-        // Whatever the child printed before it died was acknowledged too.
-        for line in out.lines() {
-            let line = line.unwrap() + "\n";
+        for line in run_child(
+            &exe,
+            dir.path(),
+            "appends",
+            durability,
+            kill_after,
+            &context,
+        ) {
             if let Some((seq, payload)) = parse_ack(&line) {
                 acknowledged.insert(seq, payload);
             }

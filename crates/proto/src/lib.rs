@@ -1,13 +1,27 @@
 //! The API contract of the suite: code generated from `proto/` at build time
 //! (protox + tonic-prost-build, no `protoc`), and the encoded file descriptor
-//! set that the servers publish through gRPC reflection.
+//! set that the servers publish through gRPC reflection; and what every service
+//! shares at its wire edge, written once:
+//!
+//! - [`fields`]: the field validators and their limits (ids, text, sources,
+//!   request ids, page sizes, dates), beside [`Violations`];
+//! - [`page`]: the one page-token format;
+//! - [`status`]: the one way an error status is built (`ErrorInfo` on every
+//!   error, bounded messages);
+//! - [`wire`]: civil dates and instants.
 //!
 //! *API boundary*: only `services/*`, the runtime and the binary use this
 //! crate; `treaty-domain` and `treaty-ledger` never do.
 
 #![allow(missing_docs, unreachable_pub, clippy::large_enum_variant)]
 
+pub mod fields;
+pub mod page;
+pub mod status;
+mod violations;
 pub mod wire;
+
+pub use violations::{Violation, Violations};
 
 /// The encoded `FileDescriptorSet` of every `.proto` under `proto/`, including
 /// `google/type/date.proto` and the well-known types they import.

@@ -131,25 +131,8 @@ impl LogFormat {
     }
 }
 
-/// How far a commit goes before it is acknowledged; the ledger maps this onto its own setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Durability {
-    /// sled's flush: survives a killed process, not a power cut or a kernel crash.
-    Flush,
-    /// Flush, then fsync of the database files: survives a power cut.
-    #[default]
-    Fsync,
-}
-
-impl Durability {
-    /// Returns the spelling used in `TREATY_DURABILITY`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Durability::Flush => "flush",
-            Durability::Fsync => "fsync",
-        }
-    }
-}
+/// How far a commit goes before it is acknowledged (`TREATY_DURABILITY`): the ledger's own setting.
+pub use treaty_ledger::Durability;
 
 /// The effective configuration of one `treaty` process.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,10 +221,8 @@ impl Config {
                 _ => Err("unknown format".to_owned()),
             })?
             .unwrap_or(d.log_format),
-            durability: read(lookup, DURABILITY, "flush or fsync", |v| match v {
-                "flush" => Ok(Durability::Flush),
-                "fsync" => Ok(Durability::Fsync),
-                _ => Err("unknown durability level".to_owned()),
+            durability: read(lookup, DURABILITY, "flush or fsync", |v| {
+                v.parse::<Durability>().map_err(|e| e.to_string())
             })?
             .unwrap_or(d.durability),
             registry_addr: peer(REGISTRY_ADDR)?,

@@ -15,7 +15,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::pb::health_server::HealthServer;
 use tonic_health::server::HealthService;
 
-use crate::{Error, Health, Shutdown, request_span};
+use crate::{Error, Health, Shutdown, WireErrorsLayer, request_span};
 
 /// The caller's gRPC services, with the descriptor sets reflection serves and the names health reports.
 #[derive(Debug, Clone, Default)]
@@ -179,6 +179,7 @@ impl Server {
         };
         let serving = tonic::transport::Server::builder()
             .trace_fn(request_span)
+            .layer(WireErrorsLayer)
             .add_routes(routes)
             .serve_with_incoming_shutdown(
                 // Small gRPC frames must not wait for Nagle's algorithm and the
@@ -222,6 +223,8 @@ fn reflection(sets: &[&'static [u8]]) -> tonic_reflection::server::Builder<'stat
         tonic_health::pb::FILE_DESCRIPTOR_SET,
         tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
         tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+        // google.rpc.ErrorInfo, BadRequest, …: so `grpcurl -v` prints error details.
+        tonic_types::pb::FILE_DESCRIPTOR_SET,
     ];
     own.iter().chain(sets).fold(
         tonic_reflection::server::Builder::configure(),

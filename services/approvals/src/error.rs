@@ -3,220 +3,159 @@
 use jiff::civil::Date;
 use tonic::{Code, Status};
 use treaty_domain::{DomainError, PendingApproval, TransitionError};
-use treaty_ledger::LedgerError;
-use treaty_proto::wire::{Violations, status_with_info};
+use treaty_ledger::{KeyReused, LedgerError};
+use treaty_proto::{Violations, status};
+use treaty_runtime::PeerError;
+
+use crate::{ERROR_DOMAIN, NAME};
 
 /// An approvals service failure, named for what went wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ApprovalsError {
     /// The request is malformed; nothing was changed.
     #[error("invalid request: {0}")]
-    InvalidArgument(Violations),
+    InvalidArgument(#[from] Violations),
+    /// The request's `request_id` was used before for a different request.
+    #[error(transparent)]
+    KeyReused(#[from] KeyReused),
     /// No case has this id.
     #[error("no withdrawal case {case_id}")]
-    CaseNotFound {
-        /// The id asked for.
-        case_id: String,
-    },
+    CaseNotFound { case_id: String },
     /// The registry knows no such treaty.
     #[error("no treaty {treaty} in the registry")]
-    TreatyNotFound {
-        /// The treaty asked for.
-        treaty: String,
-    },
+    TreatyNotFound { treaty: String },
     /// The registry knows no such state.
     #[error("no state {state} in the registry")]
-    StateNotFound {
-        /// The state asked for.
-        state: String,
-    },
+    StateNotFound { state: String },
     /// The registry holds no usable withdrawal clause for the treaty.
     #[error("the treaty {treaty} has no usable withdrawal clause: {detail}")]
-    NoWithdrawalClause {
-        /// The treaty.
-        treaty: String,
-        /// What is missing.
-        detail: String,
-    },
+    NoWithdrawalClause { treaty: String, detail: String },
     /// The state already has an open case for the treaty.
     #[error("{state} already has the open withdrawal case {case_id} for {treaty}")]
     CaseAlreadyOpen {
-        /// The treaty.
         treaty: String,
-        /// The state.
         state: String,
-        /// The open case.
         case_id: String,
     },
     /// The state is not bound by the treaty on the date of the step.
     #[error("{state} is not bound by {treaty} on {on} (registry status {status})")]
     NotBound {
-        /// The state.
         state: String,
-        /// The treaty.
         treaty: String,
-        /// The date asked about.
         on: Date,
-        /// The registry's membership status on that date.
         status: String,
     },
     /// The withdrawal rules refuse the step.
     #[error("case {case_id}: {error}")]
     Refused {
-        /// The case.
         case_id: String,
-        /// The request field a bad value belongs to, for the rules that are about input.
         field: &'static str,
-        /// What the rules say.
         error: TransitionError,
     },
     /// The approval procedure the registry holds for the state is unusable.
     #[error("the approval procedure of {state} is invalid: {error}")]
-    InvalidProcedure {
-        /// The state.
-        state: String,
-        /// What is wrong with it.
-        error: DomainError,
-    },
-    /// A peer service cannot be reached (or did not answer in time).
-    #[error("the {peer} is unavailable: {detail}")]
-    PeerUnavailable {
-        /// The peer.
-        peer: &'static str,
-        /// What happened.
-        detail: String,
-    },
-    /// A peer service refused a call or answered something unusable.
-    #[error("the {peer} failed ({code:?}): {detail}")]
-    PeerFailed {
-        /// The peer.
-        peer: &'static str,
-        /// The code it answered with.
-        code: Code,
-        /// What it said.
-        detail: String,
-    },
+    InvalidProcedure { state: String, error: DomainError },
+    /// A call to a peer service failed.
+    #[error(transparent)]
+    Peer(#[from] PeerError),
     /// A stored case or answer is not what this service wrote.
     #[error("the approvals store is damaged: {0}")]
     Corrupt(String),
     /// The storage engine failed.
-    #[error("storage failure")]
+    #[error("storage failure: {0}")]
     Storage(#[from] LedgerError),
 }
 
-impl ApprovalsError {
-    /// The error for a failed call to `peer`: UNAVAILABLE for a peer down or late, else
-    /// `PeerFailed` with the peer's answer.
-    pub fn from_peer(peer: &'static str, status: &Status) -> ApprovalsError {
-        match status.code() {
-            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
-                ApprovalsError::PeerUnavailable {
-                    peer,
-                    detail: status.message().to_owned(),
-                }
-            }
-            code => ApprovalsError::PeerFailed {
-                peer,
-                code,
-                detail: status.message().to_owned(),
-            },
-        }
-    }
-}
-
-fn meta(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+fn info<const N: usize>(
+    code: Code,
+    reason: &str,
+    message: String,
+    metadata: [(&str, String); N],
+) -> Status {
+    status::error(code, ERROR_DOMAIN, reason, message, metadata)
 }
 
 impl From<ApprovalsError> for Status {
     fn from(err: ApprovalsError) -> Status {
         match err {
-            ApprovalsError::InvalidArgument(v) => v.into_status(),
-            ApprovalsError::CaseNotFound { case_id } => Status::not_found(format!(
-                "there is no withdrawal case {case_id}; list the cases with ListWithdrawals"
-            )),
-            ApprovalsError::TreatyNotFound { treaty } => Status::not_found(format!(
-                "the registry has no treaty {treaty}; register it with CreateTreaty first"
-            )),
-            ApprovalsError::StateNotFound { state } => Status::not_found(format!(
-                "the registry has no state {state}; use an ISO 3166-1 alpha-2 code"
-            )),
-            ApprovalsError::NoWithdrawalClause { treaty, detail } => status_with_info(
+            ApprovalsError::InvalidArgument(v) => v.into_status(ERROR_DOMAIN),
+            ApprovalsError::KeyReused(k) => treaty_runtime::key_reused_status(ERROR_DOMAIN, &k),
+            ApprovalsError::CaseNotFound { case_id } => info(
+                Code::NotFound,
+                "CASE_NOT_FOUND",
+                format!(
+                    "there is no withdrawal case {case_id}; list the cases with ListWithdrawals"
+                ),
+                [("caseId", case_id)],
+            ),
+            ApprovalsError::TreatyNotFound { treaty } => info(
+                Code::NotFound,
+                "TREATY_NOT_FOUND",
+                format!("the registry has no treaty {treaty}; register it with CreateTreaty first"),
+                [("treaty", treaty)],
+            ),
+            ApprovalsError::StateNotFound { state } => info(
+                Code::NotFound,
+                "STATE_NOT_FOUND",
+                format!("the registry has no state {state}; use an ISO 3166-1 alpha-2 code"),
+                [("state", state)],
+            ),
+            ApprovalsError::NoWithdrawalClause { treaty, detail } => info(
                 Code::FailedPrecondition,
+                "NO_WITHDRAWAL_CLAUSE",
                 format!(
                     "the registry holds no usable withdrawal clause for {treaty} ({detail}); record the clause with the treaty first"
                 ),
-                "NO_WITHDRAWAL_CLAUSE",
-                meta(&[("treaty", &treaty)]),
+                [("treaty", treaty)],
             ),
             ApprovalsError::CaseAlreadyOpen {
                 treaty,
                 state,
                 case_id,
-            } => status_with_info(
+            } => info(
                 Code::AlreadyExists,
+                "CASE_ALREADY_OPEN",
                 format!(
                     "{state} already has the open withdrawal case {case_id} for {treaty}; record the steps on that case, or revoke it first"
                 ),
-                "CASE_ALREADY_OPEN",
-                meta(&[
-                    ("case_id", &case_id),
-                    ("treaty", &treaty),
-                    ("state", &state),
-                ]),
+                [("caseId", case_id), ("treaty", treaty), ("state", state)],
             ),
             ApprovalsError::NotBound {
                 state,
                 treaty,
                 on,
                 status,
-            } => status_with_info(
+            } => info(
                 Code::FailedPrecondition,
+                "STATE_NOT_BOUND",
                 format!(
                     "{state} is not bound by {treaty} on {on} (the registry says {status}); only a state bound by a treaty can withdraw from it: record its consent in the registry, or check the date"
                 ),
-                "STATE_NOT_BOUND",
-                meta(&[
-                    ("state", &state),
-                    ("treaty", &treaty),
-                    ("on", &on.to_string()),
-                    ("membership_status", &status),
-                ]),
+                [
+                    ("state", state),
+                    ("treaty", treaty),
+                    ("on", on.to_string()),
+                    ("membershipStatus", status),
+                ],
             ),
             ApprovalsError::Refused {
                 case_id,
                 field,
                 error,
             } => refused(&case_id, field, error),
-            ApprovalsError::InvalidProcedure { state, error } => status_with_info(
+            ApprovalsError::InvalidProcedure { state, error } => info(
                 Code::FailedPrecondition,
+                "INVALID_APPROVAL_PROCEDURE",
                 format!(
                     "the approval procedure the registry holds for {state} is invalid ({error}); correct it with SetApprovalProcedure"
                 ),
-                "INVALID_APPROVAL_PROCEDURE",
-                meta(&[("state", &state)]),
+                [("state", state)],
             ),
-            ApprovalsError::PeerUnavailable { peer, detail } => {
-                tracing::warn!(peer, %detail, "peer unavailable");
-                Status::unavailable(format!("the {peer} is unavailable; retry later"))
-            }
-            ApprovalsError::PeerFailed { peer, code, detail } => {
-                tracing::error!(peer, ?code, %detail, "peer call failed");
-                Status::internal(format!(
-                    "the {peer} could not answer ({code:?}: {detail}); retry later or report it"
-                ))
-            }
+            ApprovalsError::Peer(e) => e.into_status(ERROR_DOMAIN),
             ApprovalsError::Corrupt(detail) => {
-                tracing::error!(%detail, "approvals store damaged");
-                Status::data_loss("the approvals store is damaged; restore it from a backup")
+                treaty_runtime::damaged_status(NAME, ERROR_DOMAIN, &detail)
             }
-            ApprovalsError::Storage(e) => {
-                tracing::error!(error = %e, "approvals storage failure");
-                Status::unavailable("the approvals service's storage failed; retry later")
-            }
+            ApprovalsError::Storage(e) => treaty_runtime::storage_status(NAME, ERROR_DOMAIN, &e),
         }
     }
 }
@@ -225,8 +164,9 @@ impl From<ApprovalsError> for Status {
 /// violation for the rules about input, FAILED_PRECONDITION with a reason for steps out of
 /// order.
 fn refused(case_id: &str, field: &'static str, error: TransitionError) -> Status {
-    let invalid =
-        |field: &str, e: &TransitionError| Violations::one(field, e.to_string()).into_status();
+    let invalid = |field: &str, e: &TransitionError| {
+        Violations::one(field, e.to_string()).into_status(ERROR_DOMAIN)
+    };
     let reason = match &error {
         TransitionError::UnknownChamber { .. } => return invalid("vote.chamber", &error),
         TransitionError::TallyExceedsSeats { .. } => return invalid("vote", &error),
@@ -263,10 +203,10 @@ fn refused(case_id: &str, field: &'static str, error: TransitionError) -> Status
         ),
         other => format!("case {case_id}: {other}"),
     };
-    status_with_info(
+    info(
         Code::FailedPrecondition,
-        message,
         reason,
-        meta(&[("case_id", case_id)]),
+        message,
+        [("caseId", case_id.to_owned())],
     )
 }

@@ -2,14 +2,22 @@
 //! procedure to the deposit of the instrument, and the scheduler that records
 //! their effect, deferral or revocation.
 //!
-//! - [`store`] keeps the cases, their indexes and the journal, changed together in one
-//!   transaction per step; [`model`] holds the stored (serde) types.
-//! - [`service`] is the thin `treaty.approvals.v1.ApprovalsService` handler layer;
-//!   [`requests`] and [`convert`] validate requests and convert to and from the wire.
-//! - [`peers`] calls the registry and the notification service.
-//! - [`relay`] is the outbox relay: it reads the journal and tells the registry and the
-//!   notification service what happened, in order, exactly once from their point of view.
-//! - [`scheduler`] records deferrals and effects when they fall due.
+//! The layout is the one every service has (ARCHITECTURE.md, "The service template"):
+//!
+//! - [`service`] — the `treaty.approvals.v1.ApprovalsService` handlers;
+//! - [`request`] — every request validated into a command of domain values (a step is a
+//!   domain `Step`);
+//! - [`wire`] — cases as API messages;
+//! - [`stored`] — the service's own versioned records and their tables;
+//! - [`journal`] — the journal kinds it writes, as one enum, and their payloads;
+//! - [`store`] — the ledger and one commit per mutation (opening cases, recording a step);
+//! - [`peers`] — typed clients for the registry and the notification service;
+//! - [`error`] — its one error enum and the one mapping to gRPC statuses;
+//!
+//! and its two background tasks: [`relay`], the outbox relay that reads the journal and tells
+//! the registry and the notification service what happened, in order, exactly once from their
+//! point of view; and [`scheduler`], which records the deferrals and effects the domain makes
+//! due (`Withdrawal::due_step`).
 //!
 //! *Architecture invariant*: every step goes through the domain's
 //! `Withdrawal::apply` on the case replayed from its stored steps, inside the commit that
@@ -22,22 +30,26 @@ use tonic::transport::Channel;
 use treaty_ledger::Clock;
 use treaty_runtime::{ClientConfig, Shutdown};
 
-pub mod convert;
 pub mod error;
-pub mod model;
+pub mod journal;
 pub mod peers;
 pub mod relay;
-pub mod requests;
+pub mod request;
 pub mod scheduler;
 pub mod service;
 pub mod store;
+pub mod stored;
+pub mod wire;
 
 pub use error::ApprovalsError;
 pub use service::ApprovalsApi;
 pub use store::ApprovalsStore;
 
-/// The service's short name, used for its data directory, journal source, health and logs.
+/// The service's short name: its data directory, journal source, health and logs.
 pub const NAME: &str = "approvals";
+
+/// The `ErrorInfo` domain of every error the approvals service answers.
+pub const ERROR_DOMAIN: &str = "treaty.approvals.v1";
 
 /// The services the approvals service calls.
 #[derive(Clone, Debug)]

@@ -1,28 +1,24 @@
-//! Calls to the registry and the notification service, with deadlines, and the
-//! conversion of their answers into the approvals service's stored types.
+//! Typed clients for the registry and the notification service, with deadlines, their
+//! answers read into domain values, their failures classified once (`PeerError`).
 
 use jiff::civil::Date;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
-use treaty_domain::{StateCode, TreatyId};
+use treaty_domain::{
+    ApprovalProcedure, Chamber, ConflictPeriod, RunsFrom, StateCode, Threshold, TreatyId,
+    WithdrawalClause,
+};
 use treaty_proto::notification as npb;
 use treaty_proto::notification::notification_service_client::NotificationServiceClient;
 use treaty_proto::registry as rpb;
 use treaty_proto::registry::registry_service_client::RegistryServiceClient;
 use treaty_proto::wire;
-use treaty_runtime::{ClientConfig, RetryPolicy, with_retry};
+use treaty_runtime::{ClientConfig, PeerError, RetryPolicy, with_retry};
 
 use crate::Peers;
 use crate::error::ApprovalsError;
-use crate::model::{
-    Day, StoredChamber, StoredClause, StoredConflict, StoredProcedure, StoredRunsFrom,
-    StoredThreshold,
-};
 
-/// The registry, as the peer name used in messages.
-pub const REGISTRY: &str = "registry";
-/// The notification service, as the peer name used in messages.
-pub const NOTIFICATION: &str = "notification service";
+const REGISTRY: &str = "registry";
 
 /// The most pages of armed conflicts read for one state.
 const MAX_CONFLICT_PAGES: usize = 100;
@@ -35,12 +31,12 @@ pub struct Registry {
     retry: RetryPolicy,
 }
 
-/// Whether a state is bound by a treaty on a date, as the registry says.
+/// Whether a state may give notice of withdrawal on a date, as the registry says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Standing {
-    /// True when the state has consented to be bound (party, or consented and waiting for
-    /// entry into force), with no notice of withdrawal pending.
-    pub bound: bool,
+    /// The domain's `may_give_notice`, answered by the registry that owns the facts: bound
+    /// (party, or consented and waiting for entry into force), no notice pending.
+    pub may_give_notice: bool,
     /// The registry's status name.
     pub status: String,
 }
@@ -59,11 +55,11 @@ fn as_approvals<T>(client: &ClientConfig, message: T) -> tonic::Request<T> {
 }
 
 fn bad_answer(detail: impl Into<String>) -> ApprovalsError {
-    ApprovalsError::PeerFailed {
-        peer: REGISTRY,
-        code: Code::Internal,
-        detail: detail.into(),
-    }
+    PeerError::bad_answer(REGISTRY, detail).into()
+}
+
+fn failed(status: &Status) -> ApprovalsError {
+    PeerError::from_status(REGISTRY, status).into()
 }
 
 fn wire_date(
@@ -89,7 +85,7 @@ impl Registry {
     }
 
     /// The treaty's withdrawal clause.
-    pub async fn clause(&self, treaty: &TreatyId) -> Result<StoredClause, ApprovalsError> {
+    pub async fn clause(&self, treaty: &TreatyId) -> Result<WithdrawalClause, ApprovalsError> {
         let request = rpb::GetTreatyRequest {
             treaty: treaty.to_string(),
         };
@@ -106,7 +102,7 @@ impl Registry {
                     treaty: treaty.to_string(),
                 });
             }
-            Err(s) => return Err(ApprovalsError::from_peer(REGISTRY, &s)),
+            Err(s) => return Err(failed(&s)),
         };
         let no_clause = |detail: &str| ApprovalsError::NoWithdrawalClause {
             treaty: treaty.to_string(),
@@ -116,8 +112,8 @@ impl Registry {
             .and_then(|t| t.withdrawal_clause)
             .ok_or_else(|| no_clause("no clause is recorded"))?;
         let runs_from = match rpb::RunsFrom::try_from(clause.runs_from) {
-            Ok(rpb::RunsFrom::DepositaryReceipt) => StoredRunsFrom::DepositaryReceipt,
-            Ok(rpb::RunsFrom::ParliamentaryApproval) => StoredRunsFrom::ParliamentaryApproval,
+            Ok(rpb::RunsFrom::DepositaryReceipt) => RunsFrom::DepositaryReceipt,
+            Ok(rpb::RunsFrom::ParliamentaryApproval) => RunsFrom::ParliamentaryApproval,
             Ok(rpb::RunsFrom::Unspecified) | Err(_) => {
                 return Err(no_clause(
                     "what the notice period runs from is not recorded",
@@ -126,7 +122,7 @@ impl Registry {
         };
         let notice_months = u8::try_from(clause.notice_months)
             .map_err(|_| no_clause("the notice period is longer than 255 months"))?;
-        Ok(StoredClause {
+        Ok(WithdrawalClause {
             notice_months,
             runs_from,
             armed_conflict_defers: clause.armed_conflict_defers,
@@ -134,7 +130,7 @@ impl Registry {
     }
 
     /// The state's approval procedure (the registry's default when none was recorded).
-    pub async fn procedure(&self, state: StateCode) -> Result<StoredProcedure, ApprovalsError> {
+    pub async fn procedure(&self, state: StateCode) -> Result<ApprovalProcedure, ApprovalsError> {
         let request = rpb::GetStateRequest {
             state: state.to_string(),
         };
@@ -151,7 +147,7 @@ impl Registry {
                     state: state.to_string(),
                 });
             }
-            Err(s) => return Err(ApprovalsError::from_peer(REGISTRY, &s)),
+            Err(s) => return Err(failed(&s)),
         };
         let procedure =
             procedure.ok_or_else(|| bad_answer("a state came without its procedure"))?;
@@ -161,23 +157,23 @@ impl Registry {
             .map(|c| {
                 let t = c.threshold.unwrap_or_default();
                 let threshold = match rpb::ThresholdKind::try_from(t.kind) {
-                    Ok(rpb::ThresholdKind::AtLeast) => StoredThreshold::AtLeast {
+                    Ok(rpb::ThresholdKind::AtLeast) => Threshold::AtLeast {
                         yes: t.yes_votes,
                         of_seats: t.of_seats,
                     },
-                    Ok(rpb::ThresholdKind::AbsoluteMajority) => StoredThreshold::AbsoluteMajority {
+                    Ok(rpb::ThresholdKind::AbsoluteMajority) => Threshold::AbsoluteMajority {
                         of_seats: t.of_seats,
                     },
                     Ok(rpb::ThresholdKind::SimpleMajority | rpb::ThresholdKind::Unspecified)
-                    | Err(_) => StoredThreshold::SimpleMajority,
+                    | Err(_) => Threshold::SimpleMajority,
                 };
-                StoredChamber {
+                Chamber {
                     name: c.name.clone(),
                     threshold,
                 }
             })
             .collect();
-        Ok(StoredProcedure {
+        Ok(ApprovalProcedure {
             chambers,
             head_of_state_assent: procedure.head_of_state_assent,
         })
@@ -208,13 +204,12 @@ impl Registry {
                     treaty: treaty.to_string(),
                 });
             }
-            Err(s) => return Err(ApprovalsError::from_peer(REGISTRY, &s)),
+            Err(s) => return Err(failed(&s)),
         };
         let status = rpb::MembershipStatus::try_from(membership.status)
             .unwrap_or(rpb::MembershipStatus::Unspecified);
         Ok(Standing {
-            // The domain's rule, answered by the registry that owns the facts.
-            bound: membership.may_give_notice,
+            may_give_notice: membership.may_give_notice,
             status: status
                 .as_str_name()
                 .trim_start_matches("MEMBERSHIP_STATUS_")
@@ -223,12 +218,12 @@ impl Registry {
     }
 
     /// Every armed-conflict period recorded for the state.
-    pub async fn conflicts(&self, state: &str) -> Result<Vec<StoredConflict>, ApprovalsError> {
+    pub async fn conflicts(&self, state: StateCode) -> Result<Vec<ConflictPeriod>, ApprovalsError> {
         let mut out = Vec::new();
         let mut token = String::new();
         for _ in 0..MAX_CONFLICT_PAGES {
             let request = rpb::ListArmedConflictsRequest {
-                state: state.to_owned(),
+                state: state.to_string(),
                 page_size: 0,
                 page_token: token.clone(),
             };
@@ -238,7 +233,7 @@ impl Registry {
                 async move { stub.list_armed_conflicts(request).await }
             })
             .await
-            .map_err(|s| ApprovalsError::from_peer(REGISTRY, &s))?
+            .map_err(|s| failed(&s))?
             .into_inner();
             for c in &page.conflicts {
                 let began = wire_date("began_on", c.began_on.as_ref())?
@@ -248,10 +243,10 @@ impl Registry {
                 } else {
                     c.conflict_id.clone()
                 };
-                out.push(StoredConflict {
+                out.push(ConflictPeriod {
                     name,
-                    began: Day(began),
-                    ended: wire_date("ended_on", c.ended_on.as_ref())?.map(Day),
+                    began,
+                    ended: wire_date("ended_on", c.ended_on.as_ref())?,
                 });
             }
             if page.next_page_token.is_empty() {

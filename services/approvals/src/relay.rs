@@ -12,20 +12,31 @@
 use std::future::Future;
 use std::time::Duration;
 
-use tonic::{Code, Status};
-use treaty_domain::StateCode;
+use tonic::Status;
+use treaty_domain::{NoticeKind, StateCode};
 use treaty_ledger::Record;
 use treaty_proto::google::r#type::Date as WireDate;
 use treaty_proto::notification as npb;
 use treaty_proto::registry as rpb;
 use treaty_proto::wire::{self, opt_date_to_wire};
-use treaty_runtime::Shutdown;
+use treaty_runtime::{PeerFailure, Shutdown};
 
 use crate::Peers;
-use crate::convert::deposit_notice_id;
-use crate::model::{CaseEvent, StoredEvent, kinds};
+use crate::journal::{self, Kind};
 use crate::peers::{Notification, Registry};
 use crate::store::ApprovalsStore;
+use crate::stored::StoredEvent;
+
+/// The id of the notice of `kind` the relay publishes for a case, e.g. `apmbc-LT-1-deposit`.
+pub fn notice_id(case_id: &str, kind: NoticeKind) -> String {
+    let suffix = match kind {
+        NoticeKind::Deposit => "deposit",
+        NoticeKind::Effect => "effect",
+        NoticeKind::Deferral => "deferral",
+        NoticeKind::Revocation => "revocation",
+    };
+    format!("{case_id}-{suffix}")
+}
 
 const BATCH: usize = 64;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
@@ -162,15 +173,7 @@ impl Relay {
                 Ok(()) => return true,
                 Err(status) => status,
             };
-            let transient = matches!(
-                status.code(),
-                Code::Unavailable
-                    | Code::DeadlineExceeded
-                    | Code::Cancelled
-                    | Code::Aborted
-                    | Code::ResourceExhausted
-                    | Code::Unknown
-            );
+            let transient = PeerFailure::of(&status).is_transient();
             let cap = if transient {
                 tracing::warn!(sequence, code = ?status.code(), message = status.message(), retry_in = ?backoff, "cannot {what} yet; will retry");
                 MAX_BACKOFF
@@ -188,16 +191,24 @@ impl Relay {
 
 /// The external effects of a journal entry, in the order they must happen.
 fn effects(record: &Record) -> Vec<Effect> {
-    let relevant = [
-        kinds::INSTRUMENT_DEPOSITED,
-        kinds::WITHDRAWAL_REVOKED,
-        kinds::WITHDRAWAL_DEFERRED,
-        kinds::WITHDRAWAL_TOOK_EFFECT,
-    ];
-    if !relevant.contains(&record.kind.as_str()) {
-        return Vec::new();
+    match Kind::parse(&record.kind) {
+        Some(
+            Kind::InstrumentDeposited
+            | Kind::WithdrawalRevoked
+            | Kind::WithdrawalDeferred
+            | Kind::WithdrawalTookEffect,
+        ) => {}
+        Some(
+            Kind::JointStatementIssued
+            | Kind::WithdrawalOpened
+            | Kind::RecommendationRecorded
+            | Kind::GovernmentDecisionRecorded
+            | Kind::ChamberVoteRecorded
+            | Kind::HeadOfStateAssentRecorded,
+        )
+        | None => return Vec::new(),
     }
-    let event: CaseEvent = match serde_json::from_slice(&record.payload) {
+    let event = match journal::read_case_event(&record.payload) {
         Ok(e) => e,
         Err(e) => {
             tracing::error!(sequence = record.sequence, error = %e, "a journal entry's payload is unreadable; its notice cannot be sent");
@@ -207,21 +218,24 @@ fn effects(record: &Record) -> Vec<Effect> {
     let id = |what: &str| format!("approvals/{}/{}/{what}", event.case_id, record.sequence);
     let name = StateCode::parse(&event.state).map_or(event.state.clone(), |s| s.name().to_owned());
     let who = format!("{name} ({})", event.state);
-    let notice = |kind: npb::NoticeKind,
-                  suffix: &str,
-                  circulated: Option<jiff::civil::Date>,
-                  text: String| {
+    let notice = |kind: NoticeKind, circulated: Option<jiff::civil::Date>, text: String| {
+        let wire_kind = match kind {
+            NoticeKind::Deposit => npb::NoticeKind::Deposit,
+            NoticeKind::Effect => npb::NoticeKind::Effect,
+            NoticeKind::Deferral => npb::NoticeKind::Deferral,
+            NoticeKind::Revocation => npb::NoticeKind::Revocation,
+        };
         npb::PublishNoticeRequest {
             request_id: id("notice"),
             notice: Some(npb::Notice {
-                notice_id: format!("{}-{suffix}", event.case_id),
-                kind: kind.into(),
+                notice_id: notice_id(&event.case_id, kind),
+                kind: wire_kind.into(),
                 treaty: event.treaty.clone(),
                 state: event.state.clone(),
                 case_id: event.case_id.clone(),
-                received_on: opt_date_to_wire(event.received_on.map(|d| d.0)),
+                received_on: opt_date_to_wire(event.received_on),
                 circulated_on: opt_date_to_wire(circulated),
-                effective_on: opt_date_to_wire(event.effective_on.map(|d| d.0)),
+                effective_on: opt_date_to_wire(event.effective_on),
                 reasons: event.reasons.clone().unwrap_or_default(),
                 text,
                 ..npb::Notice::default()
@@ -238,9 +252,9 @@ fn effects(record: &Record) -> Vec<Effect> {
             reasons,
             ..
         } => {
-            let received = received_on.0;
+            let received = *received_on;
             let effect = match event.effective_on {
-                Some(on) => format!("it takes effect on {}", on.0),
+                Some(on) => format!("it takes effect on {on}"),
                 None => "an armed conflict defers its effect".to_owned(),
             };
             let text = format!(
@@ -254,25 +268,19 @@ fn effects(record: &Record) -> Vec<Effect> {
                         state: event.state.clone(),
                         case_id: event.case_id.clone(),
                         received_on: Some(wire::date_to_wire(received)),
-                        approved_on: opt_date_to_wire(event.approved_on.map(|d| d.0)),
+                        approved_on: opt_date_to_wire(event.approved_on),
                         reasons: reasons.clone(),
                         sources: step.sources.clone(),
                     },
-                    opt_date_to_wire(event.effective_on.map(|d| d.0)),
+                    opt_date_to_wire(event.effective_on),
                 ),
-                Effect::Publish(notice(
-                    npb::NoticeKind::Deposit,
-                    "deposit",
-                    Some(received),
-                    text,
-                )),
+                Effect::Publish(notice(NoticeKind::Deposit, Some(received), text)),
             ]
         }
         StoredEvent::Revoked { on } if event.received_on.is_some() => {
             let text = format!(
-                "{who} revoked on {} its notice of withdrawal from {treaty} (notice {}); it remains a party",
-                on.0,
-                deposit_notice_id(&event.case_id)
+                "{who} revoked on {on} its notice of withdrawal from {treaty} (notice {}); it remains a party",
+                notice_id(&event.case_id, NoticeKind::Deposit)
             );
             vec![
                 Effect::RecordRevocation(rpb::RecordRevocationRequest {
@@ -280,41 +288,34 @@ fn effects(record: &Record) -> Vec<Effect> {
                     treaty: treaty.clone(),
                     state: event.state.clone(),
                     case_id: event.case_id.clone(),
-                    revoked_on: Some(wire::date_to_wire(on.0)),
+                    revoked_on: Some(wire::date_to_wire(*on)),
                     sources: step.sources.clone(),
                 }),
-                Effect::Publish(notice(
-                    npb::NoticeKind::Revocation,
-                    "revocation",
-                    Some(on.0),
-                    text,
-                )),
+                Effect::Publish(notice(NoticeKind::Revocation, Some(*on), text)),
             ]
         }
         StoredEvent::Deferred { on, conflict } => {
             let text = format!(
-                "The withdrawal of {who} from {treaty} did not take effect on {}: the state was engaged in the armed conflict {} on that day; it takes effect when that conflict ends",
-                on.0, conflict.name
+                "The withdrawal of {who} from {treaty} did not take effect on {on}: the state was engaged in the armed conflict {} on that day; it takes effect when that conflict ends",
+                conflict.name
             );
             vec![Effect::Publish(notice(
-                npb::NoticeKind::Deferral,
-                "deferral",
-                Some(on.0),
+                NoticeKind::Deferral,
+                Some(*on),
                 text,
             ))]
         }
         StoredEvent::TookEffect { on, .. } => {
             let text = format!(
-                "The withdrawal of {who} from {treaty} took effect on {}; it is no longer a party",
-                on.0
+                "The withdrawal of {who} from {treaty} took effect on {on}; it is no longer a party"
             );
-            vec![Effect::Publish(notice(
-                npb::NoticeKind::Effect,
-                "effect",
-                Some(on.0),
-                text,
-            ))]
+            vec![Effect::Publish(notice(NoticeKind::Effect, Some(*on), text))]
         }
-        _ => Vec::new(),
+        // A case revoked before its deposit told nobody; the other steps tell nobody either.
+        StoredEvent::Revoked { .. }
+        | StoredEvent::Recommended { .. }
+        | StoredEvent::GovernmentDecided { .. }
+        | StoredEvent::ChamberVoted { .. }
+        | StoredEvent::HeadOfStateAssented { .. } => Vec::new(),
     }
 }

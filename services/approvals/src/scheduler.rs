@@ -13,16 +13,14 @@ use std::time::Duration;
 
 use jiff::civil::Date;
 use tokio::time::MissedTickBehavior;
-use treaty_domain::{Effect, Withdrawal, WithdrawalStatus};
+use treaty_domain::{CaseId, Step};
 use treaty_ledger::Clock;
 use treaty_runtime::Shutdown;
 
 use crate::Peers;
-use crate::convert;
 use crate::error::ApprovalsError;
-use crate::model::{Day, StoredConflict, StoredEvent};
 use crate::peers::Registry;
-use crate::store::ApprovalsStore;
+use crate::store::{ApprovalsStore, NewStep};
 
 /// The principal recorded on the steps the scheduler records.
 pub const SCHEDULER_ACTOR: &str = "scheduler";
@@ -30,55 +28,19 @@ pub const SCHEDULER_ACTOR: &str = "scheduler";
 /// At most this many steps per case per tick: a deferral, then the effect after it.
 const MAX_STEPS_PER_TICK: usize = 2;
 
-/// Today's civil date in UTC, by `clock`.
-pub fn today(clock: &dyn Clock) -> Date {
-    clock.now().to_zoned(jiff::tz::TimeZone::UTC).date()
-}
-
-/// The step the rules make due by `today` for a case awaiting its effect, given the armed
-/// conflicts now recorded for the state.
-pub fn due_step(
-    case: &Withdrawal,
-    conflicts: &[StoredConflict],
-    today: Date,
-) -> Option<StoredEvent> {
-    let status = case.status();
-    if !matches!(
-        status,
-        WithdrawalStatus::Notified | WithdrawalStatus::Deferred
-    ) {
-        return None;
-    }
-    let periods: Vec<_> = conflicts.iter().map(StoredConflict::to_domain).collect();
-    let took_effect = |on: Date| StoredEvent::TookEffect {
-        on: Day(on),
-        conflicts: conflicts.to_vec(),
-    };
-    match case.expected_effect(&periods)? {
-        Effect::Effective { on } if on <= today => Some(took_effect(on)),
-        Effect::Deferred {
-            expiry, conflict, ..
-        } if status == WithdrawalStatus::Notified && expiry <= today => {
-            Some(StoredEvent::Deferred {
-                on: Day(expiry),
-                conflict: StoredConflict::from_domain(&conflict),
-            })
-        }
-        Effect::Deferred {
-            until: Some(end), ..
-        } if status == WithdrawalStatus::Deferred && end <= today => Some(took_effect(end)),
-        Effect::Effective { .. } | Effect::Deferred { .. } => None,
-    }
-}
-
-fn detail(event: &StoredEvent, state: &str) -> String {
-    match event {
-        StoredEvent::Deferred { on, conflict } => format!(
-            "The notice period expired on {} while {state} was engaged in the armed conflict {}; the withdrawal takes effect when it ends",
-            on.0, conflict.name
+fn detail(step: &Step, state: &str) -> String {
+    match step {
+        Step::Deferred { on, conflict } => format!(
+            "The notice period expired on {on} while {state} was engaged in the armed conflict {}; the withdrawal takes effect when it ends",
+            conflict.name
         ),
-        StoredEvent::TookEffect { on, .. } => format!("The withdrawal took effect on {}", on.0),
-        other => other.to_string(),
+        Step::TookEffect { on, .. } => format!("The withdrawal took effect on {on}"),
+        Step::Recommended { .. }
+        | Step::GovernmentDecided { .. }
+        | Step::ChamberVoted(_)
+        | Step::HeadOfStateAssented { .. }
+        | Step::InstrumentDeposited { .. }
+        | Step::Revoked { .. } => step.kind().to_owned(),
     }
 }
 
@@ -98,7 +60,7 @@ pub async fn run(
             _ = interval.tick() => {}
             () = shutdown.triggered() => return,
         }
-        let today = today(clock.as_ref());
+        let today = treaty_domain::today(clock.now());
         let pending = match store.pending() {
             Ok(ids) => ids,
             Err(e) => {
@@ -121,34 +83,35 @@ pub async fn run(
     }
 }
 
-/// Records every step due by `today` on one case.
+/// Records every step the domain makes due by `today` on one case.
 async fn advance(
     store: &ApprovalsStore,
     registry: &Registry,
     clock: &dyn Clock,
-    case_id: &str,
+    case_id: &CaseId,
     today: Date,
 ) -> Result<(), ApprovalsError> {
-    let (case, _) = store.load(case_id)?;
-    let conflicts = registry.conflicts(&case.state).await?;
-    store.note_conflicts(&case.state, conflicts.clone());
+    let state = case_id.state();
+    let conflicts = registry.conflicts(state).await?;
+    store.note_conflicts(state, conflicts.clone());
     for _ in 0..MAX_STEPS_PER_TICK {
-        let (case, domain) = store.load(case_id)?;
-        let Some(event) = due_step(&domain, &conflicts, today) else {
+        let (_, domain) = store.load(case_id)?;
+        let Some(step) = domain.due_step(&conflicts, today) else {
             return Ok(());
         };
-        let step = convert::new_step(
-            event.clone(),
-            clock.now(),
-            SCHEDULER_ACTOR.to_owned(),
-            detail(&event, &case.state),
-            Vec::new(),
-        );
+        let new = NewStep {
+            detail: detail(&step, state.as_str()),
+            step: step.clone(),
+            recorded_at: clock.now(),
+            actor: SCHEDULER_ACTOR.to_owned(),
+            sources: Vec::new(),
+            known_conflicts: conflicts.clone(),
+        };
         match store
-            .record_step(None, case_id.to_owned(), step, "scheduler", |w| w)
+            .record_step(None, case_id.clone(), new, "scheduler", |w| w)
             .await
         {
-            Ok(_) => tracing::info!(%case_id, step = %event, on = ?event.on(), "recorded"),
+            Ok(_) => tracing::info!(%case_id, step = step.kind(), on = ?step.on(), "recorded"),
             // The case moved meanwhile (a revocation, say); the next tick looks again.
             Err(ApprovalsError::Refused { error, .. }) => {
                 tracing::debug!(%case_id, %error, "the due step no longer applies");

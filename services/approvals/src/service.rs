@@ -1,23 +1,26 @@
-//! The gRPC handlers: validate the request, ask the registry what the case needs, let the
-//! store apply the step through the domain rules, convert the answer.
+//! The `treaty.approvals.v1.ApprovalsService` handlers: the caller, the request read into a
+//! command (`request`), what the registry must confirm first (`peers`), the store (where the
+//! domain decides), the answer (`wire`). A mutation that calls a peer before its commit runs
+//! under [`treaty_runtime::answer_once`], so a retry — even one overlapping the first request
+//! — gets the first answer, never a refusal.
 
 use std::sync::Arc;
 
+use jiff::civil::Date;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
-use treaty_domain::{StateCode, TreatyId};
-use treaty_ledger::Clock;
+use treaty_domain::{StateCode, TreatyId, WithdrawalClause};
+use treaty_ledger::{Clock, Once};
 use treaty_proto::approvals as pb;
 use treaty_proto::approvals::approvals_service_server::ApprovalsService;
-use treaty_runtime::actor;
+use treaty_runtime::{Caller, answer_once};
 
 use crate::Peers;
-use crate::convert;
 use crate::error::ApprovalsError;
-use crate::model::{Day, Instant, StoredClause, StoredEvent, StoredOpening, StoredStep};
 use crate::peers::Registry;
-use crate::requests;
-use crate::store::{ApprovalsStore, NewCase, NewStatement};
+use crate::request::{self, RecordStep};
+use crate::store::{ApprovalsStore, NewCase, NewStatement, NewStep};
+use crate::stored::StoredOpening;
 
 /// The `treaty.approvals.v1.ApprovalsService` implementation.
 #[derive(Clone, Debug)]
@@ -25,6 +28,17 @@ pub struct ApprovalsApi {
     store: ApprovalsStore,
     registry: Registry,
     clock: Arc<dyn Clock>,
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+fn answer<T>(value: Result<T, ApprovalsError>) -> Answer<T> {
+    value.map(Response::new).map_err(Status::from)
+}
+
+/// Reads a request, making its violations the INVALID_ARGUMENT answer.
+fn read<T>(parsed: Result<T, treaty_proto::Violations>) -> Result<T, Status> {
+    parsed.map_err(|v| ApprovalsError::from(v).into())
 }
 
 impl ApprovalsApi {
@@ -37,13 +51,14 @@ impl ApprovalsApi {
         }
     }
 
-    /// Refuses a second open case for the state and treaty.
+    /// Refuses a second open case for the state and treaty, before asking the registry
+    /// anything (the commit checks again).
     fn check_no_open_case(
         &self,
         treaty: &TreatyId,
         state: StateCode,
     ) -> Result<(), ApprovalsError> {
-        match self.store.open_case_of(treaty.as_str(), state.as_str())? {
+        match self.store.open_case_of(treaty, state)? {
             None => Ok(()),
             Some(case_id) => Err(ApprovalsError::CaseAlreadyOpen {
                 treaty: treaty.to_string(),
@@ -53,15 +68,15 @@ impl ApprovalsApi {
         }
     }
 
-    /// Refuses a step for a state the registry does not hold bound by the treaty on `on`.
-    async fn check_bound(
+    /// Refuses a step for a state the registry does not hold able to give notice on `on`.
+    async fn check_may_give_notice(
         &self,
         treaty: &TreatyId,
         state: StateCode,
-        on: jiff::civil::Date,
+        on: Date,
     ) -> Result<(), ApprovalsError> {
         let standing = self.registry.standing(treaty, state, on).await?;
-        if standing.bound {
+        if standing.may_give_notice {
             Ok(())
         } else {
             Err(ApprovalsError::NotBound {
@@ -73,20 +88,20 @@ impl ApprovalsApi {
         }
     }
 
-    /// Everything a new case needs from the registry: the state's procedure, and its
-    /// membership on the date of the recommendation `step`, if the case has one (a case
-    /// opened without one is checked at the deposit).
+    /// Everything a new case needs from the registry: the state's procedure, and, for a case
+    /// with a recommendation, that the state may give notice on its date (a case opened
+    /// without one is checked at the deposit).
     async fn new_case(
         &self,
         treaty: &TreatyId,
-        clause: StoredClause,
+        clause: WithdrawalClause,
         state: StateCode,
         opening: StoredOpening,
-        step: Option<StoredStep>,
+        recommended_on: Option<Date>,
     ) -> Result<NewCase, ApprovalsError> {
         let procedure = self.registry.procedure(state).await?;
-        if let Some(on) = step.as_ref().and_then(|s| s.event.on()) {
-            self.check_bound(treaty, state, on).await?;
+        if let Some(on) = recommended_on {
+            self.check_may_give_notice(treaty, state, on).await?;
         }
         Ok(NewCase {
             treaty: treaty.clone(),
@@ -94,57 +109,86 @@ impl ApprovalsApi {
             procedure,
             clause,
             opening,
-            step,
+            recommended_on,
         })
     }
 
     /// Who opens a case, now, and why.
-    fn opening(&self, actor: &str, detail: &str, sources: &[String]) -> StoredOpening {
+    fn opening(&self, caller: &Caller, detail: &str, sources: &[String]) -> StoredOpening {
         StoredOpening {
-            recorded_at: Instant(self.clock.now()),
-            actor: actor.to_owned(),
+            recorded_at: self.clock.now(),
+            actor: caller.actor.clone(),
             detail: detail.to_owned(),
             sources: sources.to_vec(),
         }
     }
 
-    /// The recommendation that opens a case.
-    fn recommendation(&self, on: jiff::civil::Date, opening: &StoredOpening) -> StoredStep {
-        let event = StoredEvent::Recommended { on: Some(Day(on)) };
-        convert::new_step(
-            event,
-            opening.recorded_at.0,
-            opening.actor.clone(),
-            opening.detail.clone(),
-            opening.sources.clone(),
-        )
-    }
-
     /// Records one validated step on its case.
     async fn record<M, F>(
         &self,
-        actor: String,
-        cmd: requests::RecordStep,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: RecordStep,
         answer: F,
-    ) -> Result<Response<M>, Status>
+    ) -> Result<M, ApprovalsError>
     where
         M: prost::Message + Default + Send + 'static,
         F: Fn(pb::Withdrawal) -> M + Send + Sync + 'static,
     {
-        if let Some(first) = self.store.recall::<M>(cmd.key.as_deref())? {
-            return Ok(Response::new(first));
-        }
-        let step = convert::new_step(cmd.event, self.clock.now(), actor, cmd.detail, cmd.sources);
-        let response = self
-            .store
-            .record_step(cmd.key, cmd.case_id, step, cmd.field, answer)
-            .await?;
-        Ok(Response::new(response))
+        let new = NewStep {
+            step: cmd.step,
+            recorded_at: self.clock.now(),
+            actor: caller.actor.clone(),
+            detail: cmd.detail,
+            sources: cmd.sources,
+            known_conflicts: Vec::new(),
+        };
+        self.store
+            .record_step(once, cmd.case, new, cmd.field, answer)
+            .await
     }
-}
 
-fn invalid(v: treaty_proto::wire::Violations) -> Status {
-    ApprovalsError::InvalidArgument(v).into()
+    /// The deposit of an instrument of withdrawal: the rules asked first (so a deposit out of
+    /// order is refused without a registry call), the registry asked whether the state may
+    /// give notice and which armed conflicts it holds, then the step recorded (the commit asks
+    /// the rules again against the case as it then stands).
+    async fn deposit(
+        &self,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: request::DepositInstrument,
+    ) -> Result<pb::DepositInstrumentResponse, ApprovalsError> {
+        let (_, domain) = self.store.load(&cmd.case)?;
+        domain
+            .apply(&cmd.step())
+            .map_err(|error| ApprovalsError::Refused {
+                case_id: cmd.case.to_string(),
+                field: "received_on",
+                error,
+            })?;
+        let (treaty, state) = (cmd.case.treaty().clone(), cmd.case.state());
+        self.check_may_give_notice(&treaty, state, cmd.received_on)
+            .await?;
+        let conflicts = self.registry.conflicts(state).await?;
+        self.store.note_conflicts(state, conflicts.clone());
+        let new = NewStep {
+            step: cmd.step(),
+            recorded_at: self.clock.now(),
+            actor: caller.actor.clone(),
+            detail:
+                "The depositary received the instrument of withdrawal with its statement of reasons"
+                    .to_owned(),
+            sources: cmd.sources,
+            known_conflicts: conflicts,
+        };
+        self.store
+            .record_step(once, cmd.case, new, "received_on", |w| {
+                pb::DepositInstrumentResponse {
+                    withdrawal: Some(w),
+                }
+            })
+            .await
+    }
 }
 
 #[tonic::async_trait]
@@ -153,227 +197,243 @@ impl ApprovalsService for ApprovalsApi {
     async fn issue_joint_statement(
         &self,
         request: Request<pb::IssueJointStatementRequest>,
-    ) -> Result<Response<pb::IssueJointStatementResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::statement(request.get_ref()).map_err(invalid)?;
-        if let Some(first) = self.store.recall(cmd.key.as_deref())? {
-            return Ok(Response::new(first));
-        }
-        for state in &cmd.states {
-            self.check_no_open_case(&cmd.treaty, *state)?;
-        }
-        let clause = self.registry.clause(&cmd.treaty).await?;
-        let mut cases = Vec::with_capacity(cmd.states.len());
-        for state in &cmd.states {
-            let detail = format!(
-                "Recommended by a joint statement of {} states",
-                cmd.states.len()
-            );
-            let opening = self.opening(&actor, &detail, &cmd.sources);
-            let step = self.recommendation(cmd.issued_on, &opening);
-            let case = self
-                .new_case(&cmd.treaty, clause, *state, opening, Some(step))
-                .await?;
-            cases.push(case);
-        }
-        let statement = NewStatement {
-            treaty: cmd.treaty.clone(),
-            issued_on: cmd.issued_on,
-            text: cmd.text,
-            actor,
-            sources: cmd.sources,
-        };
-        let response = self
-            .store
-            .open_cases(cmd.key, Some(statement), cases, |id, withdrawals| {
-                pb::IssueJointStatementResponse {
-                    joint_statement: id
-                        .map(|id| format!("jointStatements/{id}"))
-                        .unwrap_or_default(),
-                    withdrawals,
+    ) -> Answer<pb::IssueJointStatementResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::statement(request.get_ref()))?;
+        let once = caller.once(
+            "IssueJointStatement",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            answer_once(self.store.ledger(), once.as_ref(), || async {
+                for state in &cmd.states {
+                    self.check_no_open_case(&cmd.treaty, *state)?;
                 }
+                let clause = self.registry.clause(&cmd.treaty).await?;
+                let detail = format!(
+                    "Recommended by a joint statement of {} states",
+                    cmd.states.len()
+                );
+                let mut cases = Vec::with_capacity(cmd.states.len());
+                for state in &cmd.states {
+                    let opening = self.opening(&caller, &detail, &cmd.sources);
+                    let case = self
+                        .new_case(&cmd.treaty, clause, *state, opening, Some(cmd.issued_on))
+                        .await?;
+                    cases.push(case);
+                }
+                let statement = NewStatement {
+                    treaty: cmd.treaty.clone(),
+                    issued_on: cmd.issued_on,
+                    text: cmd.text.clone(),
+                    actor: caller.actor.clone(),
+                    sources: cmd.sources.clone(),
+                };
+                self.store
+                    .open_cases(once.as_ref(), Some(statement), cases, |id, withdrawals| {
+                        pb::IssueJointStatementResponse {
+                            joint_statement: id
+                                .map(|id| format!("jointStatements/{id}"))
+                                .unwrap_or_default(),
+                            withdrawals,
+                        }
+                    })
+                    .await
             })
-            .await?;
-        Ok(Response::new(response))
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty, state = %request.get_ref().state))]
     async fn open_withdrawal(
         &self,
         request: Request<pb::OpenWithdrawalRequest>,
-    ) -> Result<Response<pb::OpenWithdrawalResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::open(request.get_ref()).map_err(invalid)?;
-        if let Some(first) = self.store.recall(cmd.key.as_deref())? {
-            return Ok(Response::new(first));
-        }
-        self.check_no_open_case(&cmd.treaty, cmd.state)?;
-        let clause = self.registry.clause(&cmd.treaty).await?;
-        let opening = self.opening(&actor, &cmd.detail, &cmd.sources);
-        let step = cmd.on.map(|on| self.recommendation(on, &opening));
-        let case = self
-            .new_case(&cmd.treaty, clause, cmd.state, opening, step)
-            .await?;
-        let response = self
-            .store
-            .open_cases(cmd.key, None, vec![case], |_, withdrawals| {
-                pb::OpenWithdrawalResponse {
-                    withdrawal: withdrawals.into_iter().next(),
-                }
+    ) -> Answer<pb::OpenWithdrawalResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::open(request.get_ref()))?;
+        let once = caller.once("OpenWithdrawal", cmd.request_id.as_ref(), request.get_ref());
+        answer(
+            answer_once(self.store.ledger(), once.as_ref(), || async {
+                self.check_no_open_case(&cmd.treaty, cmd.state)?;
+                let clause = self.registry.clause(&cmd.treaty).await?;
+                let opening = self.opening(&caller, &cmd.detail, &cmd.sources);
+                let case = self
+                    .new_case(&cmd.treaty, clause, cmd.state, opening, cmd.recommended_on)
+                    .await?;
+                self.store
+                    .open_cases(once.as_ref(), None, vec![case], |_, withdrawals| {
+                        pb::OpenWithdrawalResponse {
+                            withdrawal: withdrawals.into_iter().next(),
+                        }
+                    })
+                    .await
             })
-            .await?;
-        Ok(Response::new(response))
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(case_id = %request.get_ref().case_id))]
     async fn record_recommendation(
         &self,
         request: Request<pb::RecordRecommendationRequest>,
-    ) -> Result<Response<pb::RecordRecommendationResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::recommendation(request.get_ref()).map_err(invalid)?;
-        self.record(actor, cmd, |w| pb::RecordRecommendationResponse {
-            withdrawal: Some(w),
-        })
-        .await
+    ) -> Answer<pb::RecordRecommendationResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::recommendation(request.get_ref()))?;
+        let once = caller.once(
+            "RecordRecommendation",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.record(&caller, once.as_ref(), cmd, |w| {
+                pb::RecordRecommendationResponse {
+                    withdrawal: Some(w),
+                }
+            })
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(case_id = %request.get_ref().case_id))]
     async fn record_government_decision(
         &self,
         request: Request<pb::RecordGovernmentDecisionRequest>,
-    ) -> Result<Response<pb::RecordGovernmentDecisionResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::government_decision(request.get_ref()).map_err(invalid)?;
-        self.record(actor, cmd, |w| pb::RecordGovernmentDecisionResponse {
-            withdrawal: Some(w),
-        })
-        .await
+    ) -> Answer<pb::RecordGovernmentDecisionResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::government_decision(request.get_ref()))?;
+        let once = caller.once(
+            "RecordGovernmentDecision",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.record(&caller, once.as_ref(), cmd, |w| {
+                pb::RecordGovernmentDecisionResponse {
+                    withdrawal: Some(w),
+                }
+            })
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(case_id = %request.get_ref().case_id))]
     async fn record_chamber_vote(
         &self,
         request: Request<pb::RecordChamberVoteRequest>,
-    ) -> Result<Response<pb::RecordChamberVoteResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::chamber_vote(request.get_ref()).map_err(invalid)?;
-        self.record(actor, cmd, |w| pb::RecordChamberVoteResponse {
-            withdrawal: Some(w),
-        })
-        .await
+    ) -> Answer<pb::RecordChamberVoteResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::chamber_vote(request.get_ref()))?;
+        let once = caller.once(
+            "RecordChamberVote",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.record(&caller, once.as_ref(), cmd, |w| {
+                pb::RecordChamberVoteResponse {
+                    withdrawal: Some(w),
+                }
+            })
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(case_id = %request.get_ref().case_id))]
     async fn record_head_of_state_assent(
         &self,
         request: Request<pb::RecordHeadOfStateAssentRequest>,
-    ) -> Result<Response<pb::RecordHeadOfStateAssentResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::assent(request.get_ref()).map_err(invalid)?;
-        self.record(actor, cmd, |w| pb::RecordHeadOfStateAssentResponse {
-            withdrawal: Some(w),
-        })
-        .await
+    ) -> Answer<pb::RecordHeadOfStateAssentResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::assent(request.get_ref()))?;
+        let once = caller.once(
+            "RecordHeadOfStateAssent",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.record(&caller, once.as_ref(), cmd, |w| {
+                pb::RecordHeadOfStateAssentResponse {
+                    withdrawal: Some(w),
+                }
+            })
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(case_id = %request.get_ref().case_id))]
     async fn deposit_instrument(
         &self,
         request: Request<pb::DepositInstrumentRequest>,
-    ) -> Result<Response<pb::DepositInstrumentResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::deposit(request.get_ref()).map_err(invalid)?;
-        if let Some(first) = self.store.recall(cmd.key.as_deref())? {
-            return Ok(Response::new(first));
-        }
-        // Ask the rules first, so a deposit out of order is refused without a registry call;
-        // the commit asks them again against the case as it then stands.
-        let (case, domain) = self.store.load(&cmd.case_id)?;
-        let deposited = StoredEvent::InstrumentDeposited {
-            received_on: Day(cmd.received_on),
-            reasons: cmd.reasons.clone(),
-            conflicts: Vec::new(),
-        };
-        domain
-            .apply(&deposited.to_domain())
-            .map_err(|error| ApprovalsError::Refused {
-                case_id: cmd.case_id.clone(),
-                field: "received_on",
-                error,
-            })?;
-        let treaty =
-            TreatyId::parse(&case.treaty).map_err(|e| ApprovalsError::Corrupt(e.to_string()))?;
-        let state =
-            StateCode::parse(&case.state).map_err(|e| ApprovalsError::Corrupt(e.to_string()))?;
-        self.check_bound(&treaty, state, cmd.received_on).await?;
-        let conflicts = self.registry.conflicts(&case.state).await?;
-        self.store.note_conflicts(&case.state, conflicts.clone());
-        let event = StoredEvent::InstrumentDeposited {
-            received_on: Day(cmd.received_on),
-            reasons: cmd.reasons,
-            conflicts,
-        };
-        let step = requests::RecordStep {
-            key: cmd.key,
-            case_id: cmd.case_id,
-            event,
-            field: "received_on",
-            detail:
-                "The depositary received the instrument of withdrawal with its statement of reasons"
-                    .to_owned(),
-            sources: cmd.sources,
-        };
-        self.record(actor, step, |w| pb::DepositInstrumentResponse {
-            withdrawal: Some(w),
-        })
-        .await
+    ) -> Answer<pb::DepositInstrumentResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::deposit(request.get_ref()))?;
+        let once = caller.once(
+            "DepositInstrument",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            answer_once(self.store.ledger(), once.as_ref(), || {
+                self.deposit(&caller, once.as_ref(), cmd)
+            })
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(case_id = %request.get_ref().case_id))]
     async fn revoke_withdrawal(
         &self,
         request: Request<pb::RevokeWithdrawalRequest>,
-    ) -> Result<Response<pb::RevokeWithdrawalResponse>, Status> {
-        let actor = actor(request.metadata());
-        let cmd = requests::revoke(request.get_ref()).map_err(invalid)?;
-        self.record(actor, cmd, |w| pb::RevokeWithdrawalResponse {
-            withdrawal: Some(w),
-        })
-        .await
+    ) -> Answer<pb::RevokeWithdrawalResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::revoke(request.get_ref()))?;
+        let once = caller.once(
+            "RevokeWithdrawal",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.record(&caller, once.as_ref(), cmd, |w| {
+                pb::RevokeWithdrawalResponse {
+                    withdrawal: Some(w),
+                }
+            })
+            .await,
+        )
     }
 
     #[instrument(skip_all, fields(case_id = %request.get_ref().case_id))]
     async fn get_withdrawal(
         &self,
         request: Request<pb::GetWithdrawalRequest>,
-    ) -> Result<Response<pb::GetWithdrawalResponse>, Status> {
-        let case_id = requests::get(request.get_ref()).map_err(invalid)?;
-        let (case, domain) = self.store.load(&case_id)?;
-        Ok(Response::new(pb::GetWithdrawalResponse {
-            withdrawal: Some(self.store.to_wire(&case, &domain)),
-        }))
+    ) -> Answer<pb::GetWithdrawalResponse> {
+        let case = read(request::get(request.get_ref()))?;
+        answer(
+            self.store
+                .load(&case)
+                .map(|(case, domain)| pb::GetWithdrawalResponse {
+                    withdrawal: Some(self.store.to_wire(&case, &domain)),
+                }),
+        )
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty, state = %request.get_ref().state))]
     async fn list_withdrawals(
         &self,
         request: Request<pb::ListWithdrawalsRequest>,
-    ) -> Result<Response<pb::ListWithdrawalsResponse>, Status> {
-        let cmd = requests::list(request.get_ref()).map_err(invalid)?;
-        let (cases, more) = self
-            .store
-            .list(&cmd.filter, cmd.after.as_deref(), cmd.limit)?;
-        let next_page_token = match cases.last() {
-            Some((last, _)) if more => requests::next_page_token(&last.id),
-            _ => String::new(),
-        };
-        Ok(Response::new(pb::ListWithdrawalsResponse {
-            withdrawals: cases
-                .iter()
-                .map(|(case, domain)| self.store.to_wire(case, domain))
-                .collect(),
-            next_page_token,
+    ) -> Answer<pb::ListWithdrawalsResponse> {
+        let q = read(request::list(request.get_ref()))?;
+        answer(self.store.list(&q).map(|(cases, more)| {
+            pb::ListWithdrawalsResponse {
+                next_page_token: q
+                    .page
+                    .next_token(more, cases.last().map(|(_, domain)| domain.id())),
+                withdrawals: cases
+                    .iter()
+                    .map(|(case, domain)| self.store.to_wire(case, domain))
+                    .collect(),
+            }
         }))
     }
 }

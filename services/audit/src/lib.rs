@@ -1,25 +1,42 @@
-//! The audit service: the global, append-only, hash-chained log of every step of
-//! every service, its indexes by state, treaty and case, and its proofs.
+//! The audit service: the global, append-only, hash-chained log of every step of every
+//! service, its indexes by source, state, treaty and case, and its proofs.
 //!
-//! - [`store`] keeps the log (a `treaty-ledger` journal) and, in the same
-//!   transactions, each source's head and the indexes.
-//! - [`service`] is the thin `treaty.audit.v1.AuditService` handler layer.
-//! - [`shipper`] is the client side every other service runs: it sends its
-//!   journal here in order.
+//! The layout is the one every service has (ARCHITECTURE.md, "The service template"):
 //!
-//! *Architecture invariant*: an entry is accepted only as the successor of its
-//! source's last entry in the log, with a matching hash and predecessor link;
-//! nothing in this crate updates or deletes a log entry.
+//! - [`service`] — the `treaty.audit.v1.AuditService` handlers: request → command →
+//!   store → answer; [`tail`] is the `Tail` stream;
+//! - [`request`] — every request validated into a command; an `Append`'s entries rebuilt as
+//!   their sources' records and checked against their hashes;
+//! - [`wire`] — log records and verification reports as API messages;
+//! - [`stored`] — the trees the audit keeps beside the log, and their key and value bytes;
+//! - [`store`] — the log and the one commit of `Append`, the listings, the verification of
+//!   every source chain;
+//! - [`shipper`] — the client side every other service runs: it sends its journal here;
+//! - [`error`] — its one error enum and the one mapping to gRPC statuses.
+//!
+//! There is no `journal` module: the audit service writes no journal entries of its own. Its
+//! ledger *is* the global log, and every record in it is a source's entry, copied with its
+//! origin.
+//!
+//! *Architecture invariant*: an entry is accepted only as the successor of its source's last
+//! entry in the log, with a matching hash and predecessor link; nothing in this crate updates
+//! or deletes a log entry, and every answer stops at the durable head.
 
-pub mod convert;
 pub mod error;
+pub mod request;
 pub mod service;
 pub mod shipper;
 pub mod store;
+pub mod stored;
+pub mod tail;
+pub mod wire;
 
 pub use error::AuditError;
 pub use service::AuditApi;
 pub use store::AuditStore;
 
-/// The service's short name, used for its data directory, health and logs.
+/// The service's short name: its data directory, health and logs.
 pub const NAME: &str = "audit";
+
+/// The `ErrorInfo` domain of every error the audit service answers.
+pub const ERROR_DOMAIN: &str = "treaty.audit.v1";

@@ -1,24 +1,26 @@
-//! The journal shipper: sends a service's journal to the audit service in
-//! order, resuming after a restart and waiting out an audit outage without
-//! losing or duplicating anything.
+//! The journal shipper: sends a service's journal to the audit service in order, resuming
+//! after a restart and waiting out an audit outage without losing or duplicating anything.
 //!
-//! It keeps no cursor of its own. On start, and after any failure, it asks the
-//! audit service where this source stands (an `Append` with no entries answers
-//! with the source's head) and sends from the next sequence. The audit service
-//! skips a replay by sequence and refuses a gap, so a resend after an
+//! It keeps no cursor of its own. On start, and after a refusal, it asks the audit service
+//! where this source stands (an `Append` with no entries answers with the source's head) and
+//! sends from the next sequence; when the audit service refuses a gap or a broken link it
+//! names the sequence it expects (`expectedSequence`), and the shipper resumes there. A
+//! failure worth retrying ([`PeerFailure::is_transient`]) resends the same batch under the
+//! same `request_id`. The audit service skips a replay by sequence, so a resend after an
 //! ambiguous failure never duplicates, and nothing is skipped.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tonic::Code;
+use tonic::Status;
 use tonic::transport::Channel;
-use treaty_ledger::Ledger;
+use treaty_ledger::{Ledger, Record};
 use treaty_proto::audit as pb;
 use treaty_proto::audit::audit_service_client::AuditServiceClient;
-use treaty_runtime::Shutdown;
+use treaty_runtime::{PeerError, PeerFailure, Shutdown};
 
-use crate::convert::{self, MAX_ENTRIES_PER_APPEND};
+use crate::request::MAX_ENTRIES_PER_APPEND;
+use crate::wire;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
@@ -86,12 +88,15 @@ async fn run(
         if shutdown.is_triggered() {
             return;
         }
-        let result = match next {
+        let answer = match next {
             None => handshake(&mut client, &source).await,
             Some(from) => match ledger.read_after(from - 1, MAX_ENTRIES_PER_APPEND) {
-                Err(e) => {
-                    tracing::error!(error = %e, %source, "cannot read the journal to ship it");
-                    Err(tonic::Status::internal("journal read failed"))
+                Err(error) => {
+                    tracing::error!(%error, %source, retry_in = ?backoff, "cannot read the journal to ship it; will retry");
+                    if !pause(&shutdown, &mut backoff).await {
+                        return;
+                    }
+                    continue;
                 }
                 Ok(batch) if batch.is_empty() => {
                     tokio::select! {
@@ -103,35 +108,48 @@ async fn run(
                 Ok(batch) => send(&mut client, &source, &batch).await,
             },
         };
-        match result {
+        match answer {
             Ok(head) => {
                 next = Some(head + 1);
                 backoff = FIRST_BACKOFF;
                 shipped.send_replace(head);
             }
             Err(status) => {
-                if status.code() == Code::FailedPrecondition {
-                    // The audit service names where it expects us to continue.
-                    next = treaty_proto::wire::error_info_value(&status, "expected_sequence")
-                        .and_then(|s| s.parse().ok());
-                } else if status.code() != Code::Unavailable {
-                    next = None;
+                let error = PeerError::from_status(crate::NAME, &status);
+                next = resume_at(&status, next);
+                if error.failure.is_transient() {
+                    tracing::warn!(%error, %source, retry_in = ?backoff, "the audit service is unavailable; will resend");
+                } else {
+                    tracing::error!(%error, %source, resume_at = ?next, retry_in = ?backoff, "the audit service refused a batch; will resume where it says");
                 }
-                tracing::warn!(code = ?status.code(), message = status.message(), %source, retry_in = ?backoff, "shipping to audit failed; will retry");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    () = shutdown.triggered() => return,
+                if !pause(&shutdown, &mut backoff).await {
+                    return;
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
     }
 }
 
-async fn handshake(
-    client: &mut AuditServiceClient<Channel>,
-    source: &str,
-) -> Result<u64, tonic::Status> {
+/// Where to go on after a failed call that was to send from `next` (`None`: ask the audit
+/// service where this source stands).
+fn resume_at(status: &Status, next: Option<u64>) -> Option<u64> {
+    if PeerFailure::of(status).is_transient() {
+        return next;
+    }
+    treaty_proto::status::metadata(status, "expectedSequence").and_then(|s| s.parse().ok())
+}
+
+/// Waits out `backoff` and doubles it; `false` when shutdown came first.
+async fn pause(shutdown: &Shutdown, backoff: &mut Duration) -> bool {
+    let wait = *backoff;
+    *backoff = (wait * 2).min(MAX_BACKOFF);
+    tokio::select! {
+        () = tokio::time::sleep(wait) => true,
+        () = shutdown.triggered() => false,
+    }
+}
+
+async fn handshake(client: &mut AuditServiceClient<Channel>, source: &str) -> Result<u64, Status> {
     let req = pb::AppendRequest {
         request_id: String::new(),
         source: source.to_owned(),
@@ -143,13 +161,13 @@ async fn handshake(
 async fn send(
     client: &mut AuditServiceClient<Channel>,
     source: &str,
-    batch: &[treaty_ledger::Record],
-) -> Result<u64, tonic::Status> {
+    batch: &[Record],
+) -> Result<u64, Status> {
     let (first, last) = (batch[0].sequence, batch[batch.len() - 1].sequence);
     let req = pb::AppendRequest {
         request_id: format!("ship-{source}-{first}-{last}"),
         source: source.to_owned(),
-        entries: batch.iter().map(convert::source_entry).collect(),
+        entries: batch.iter().map(wire::source_entry).collect(),
     };
     Ok(client.append(req).await?.into_inner().source_head)
 }

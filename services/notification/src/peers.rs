@@ -1,26 +1,26 @@
-//! The calls this service makes to its peers: the approvals service (is the
-//! case approved?) and the registry (who are the parties on the notice's
-//! date?). Reads only, retried on UNAVAILABLE and expired deadlines.
+//! Typed clients for the services the notification service calls: the approvals service (is
+//! the case approved?) and the registry (which states are bound on the notice's date?). Reads
+//! only, retried while the peer is down; failures are classified once by
+//! [`treaty_runtime::PeerError`].
 
+use jiff::civil::Date;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
-use treaty_domain::{Date, StateCode};
+use treaty_domain::{StateCode, TreatyId};
 use treaty_proto::approvals::GetWithdrawalRequest;
 use treaty_proto::approvals::approvals_service_client::ApprovalsServiceClient;
 use treaty_proto::registry::registry_service_client::RegistryServiceClient;
 use treaty_proto::registry::{ListMembersRequest, MembershipStatus};
-use treaty_proto::wire;
-use treaty_runtime::{ClientConfig, RetryPolicy, is_timeout, with_retry};
+use treaty_proto::wire::date_to_wire;
+use treaty_runtime::{ClientConfig, PeerError, RetryPolicy, with_retry};
 
 use crate::error::NotificationError;
-use crate::stored::NoticeDraft;
+use crate::request::PublishNotice;
 
 /// The services the notification service calls.
 #[derive(Clone, Debug)]
 pub struct Peers {
-    /// The registry (recipients: the parties as of the notice date).
     pub registry: Channel,
-    /// The approvals service (is the case approved?).
     pub approvals: Channel,
     /// Deadlines for calls to them.
     pub client: ClientConfig,
@@ -30,34 +30,26 @@ const APPROVALS: &str = "approvals";
 const REGISTRY: &str = "registry";
 /// The most pages of members read for one notice (a runaway guard).
 const MAX_MEMBER_PAGES: usize = 1000;
+/// Members asked for per page.
+const MEMBER_PAGE: i32 = 1000;
 
-fn peer_error(peer: &'static str, status: Status) -> NotificationError {
-    if status.code() == Code::Unavailable || is_timeout(&status) {
-        NotificationError::PeerUnavailable {
-            peer,
-            detail: status.message().to_owned(),
-        }
-    } else {
-        NotificationError::PeerFailed {
-            peer,
-            code: status.code(),
-            detail: status.message().to_owned(),
-        }
-    }
+fn policy() -> RetryPolicy {
+    RetryPolicy::default().idempotent()
+}
+
+fn failed(peer: &'static str) -> impl Fn(Status) -> NotificationError {
+    move |status| NotificationError::Peer(PeerError::from_status(peer, &status))
 }
 
 impl Peers {
-    fn policy() -> RetryPolicy {
-        RetryPolicy::default().idempotent()
-    }
-
-    /// Asks the approvals service, on its own, whether the notice's case is
+    /// Asks the approvals service, on this service's own call, whether the notice's case is
     /// approved, and for the notice's state and treaty (DESIGN invariant 1).
-    pub async fn check_approved(&self, draft: &NoticeDraft) -> Result<(), NotificationError> {
-        let answer = with_retry(&Self::policy(), || {
+    pub async fn check_approved(&self, cmd: &PublishNotice) -> Result<(), NotificationError> {
+        let case_id = cmd.case.to_string();
+        let answer = with_retry(&policy(), || {
             let mut client = ApprovalsServiceClient::new(self.approvals.clone());
             let request = self.client.request(GetWithdrawalRequest {
-                case_id: draft.case_id.clone(),
+                case_id: case_id.clone(),
             });
             async move { client.get_withdrawal(request).await }
         })
@@ -65,55 +57,52 @@ impl Peers {
         let case = match answer {
             Ok(r) => r.into_inner().withdrawal,
             Err(s) if s.code() == Code::NotFound => {
-                return Err(NotificationError::CaseNotFound {
-                    case_id: draft.case_id.clone(),
-                });
+                return Err(NotificationError::CaseNotFound { case: case_id });
             }
-            Err(s) => return Err(peer_error(APPROVALS, s)),
+            Err(s) => return Err(failed(APPROVALS)(s)),
         };
         let Some(case) = case else {
-            return Err(NotificationError::PeerFailed {
-                peer: APPROVALS,
-                code: Code::Internal,
-                detail: "GetWithdrawal answered without a withdrawal".into(),
-            });
+            return Err(PeerError::bad_answer(
+                APPROVALS,
+                "GetWithdrawal answered without a withdrawal",
+            )
+            .into());
         };
-        if case.state != draft.state || case.treaty != draft.treaty {
+        if case.state != cmd.state.as_str() || case.treaty != cmd.treaty.as_str() {
             return Err(NotificationError::CaseMismatch {
-                case_id: draft.case_id.clone(),
-                expected: format!("{} from {}", draft.state, draft.treaty),
+                case: case_id,
+                expected: format!("{} from {}", cmd.state, cmd.treaty),
                 found: format!("{} from {}", case.state, case.treaty),
             });
         }
         if !case.approved {
             return Err(NotificationError::NotApproved {
-                case_id: draft.case_id.clone(),
+                case: case_id,
                 status: case.status().as_str_name().to_owned(),
             });
         }
         Ok(())
     }
 
-    /// The states that receive a notice about `treaty` dated `as_of`: every
-    /// member the registry says is `bound` on that date (consented or a party,
-    /// its withdrawal not yet in effect: the domain's rule), over all pages.
-    pub async fn parties(
+    /// The states the registry says are `bound` to `treaty` on `as_of` (consented or a party,
+    /// the withdrawal not yet in effect: the domain's rule), over all pages.
+    pub async fn bound_states(
         &self,
-        treaty: &str,
+        treaty: &TreatyId,
         as_of: Date,
     ) -> Result<Vec<StateCode>, NotificationError> {
-        let mut parties = Vec::new();
+        let mut bound = Vec::new();
         let mut token = String::new();
         for _ in 0..MAX_MEMBER_PAGES {
-            let page = with_retry(&Self::policy(), || {
+            let page = with_retry(&policy(), || {
                 let mut client = RegistryServiceClient::new(self.registry.clone());
                 let request = self.client.request(ListMembersRequest {
-                    treaty: treaty.to_owned(),
-                    as_of: Some(wire::date_to_wire(as_of)),
+                    treaty: treaty.to_string(),
+                    as_of: Some(date_to_wire(as_of)),
                     status: MembershipStatus::Unspecified.into(),
-                    page_size: 1000,
+                    page_size: MEMBER_PAGE,
                     page_token: token.clone(),
-                    // Every member: CONSENTED states are notified too (the registry's `bound`, a domain rule).
+                    // Every member: consented states are notified too.
                     parties_only: false,
                 });
                 async move { client.list_members(request).await }
@@ -121,31 +110,29 @@ impl Peers {
             .await
             .map_err(|s| match s.code() {
                 Code::NotFound => NotificationError::TreatyNotFound {
-                    treaty: treaty.to_owned(),
+                    treaty: treaty.to_string(),
                 },
-                _ => peer_error(REGISTRY, s),
+                _ => failed(REGISTRY)(s),
             })?
             .into_inner();
-            for m in &page.members {
-                if m.bound {
-                    let code =
-                        StateCode::parse(&m.state).map_err(|e| NotificationError::PeerFailed {
-                            peer: REGISTRY,
-                            code: Code::Internal,
-                            detail: format!("ListMembers named a member that is not a state: {e}"),
-                        })?;
-                    parties.push(code);
-                }
+            for m in page.members.iter().filter(|m| m.bound) {
+                let code = StateCode::parse(&m.state).map_err(|e| {
+                    PeerError::bad_answer(
+                        REGISTRY,
+                        format!("ListMembers named a member that is not a state: {e}"),
+                    )
+                })?;
+                bound.push(code);
             }
             if page.next_page_token.is_empty() || page.next_page_token == token {
-                return Ok(parties);
+                return Ok(bound);
             }
             token = page.next_page_token;
         }
-        Err(NotificationError::PeerFailed {
-            peer: REGISTRY,
-            code: Code::Internal,
-            detail: format!("ListMembers did not end after {MAX_MEMBER_PAGES} pages"),
-        })
+        Err(PeerError::bad_answer(
+            REGISTRY,
+            format!("ListMembers did not end after {MAX_MEMBER_PAGES} pages"),
+        )
+        .into())
     }
 }

@@ -1,30 +1,24 @@
-//! The gRPC handlers: convert the request, call the peers and the store,
-//! convert the answer.
+//! The `treaty.notification.v1.NotificationService` handlers: the caller, the request read
+//! into a command (`request`), the peers and the store, the answer (`wire`). Nothing else
+//! happens here.
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
-use jiff::civil::Date;
-use prost::Message;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
-use treaty_ledger::Clock;
+use treaty_domain::Recipient;
+use treaty_ledger::{Clock, Once};
 use treaty_proto::notification as pb;
 use treaty_proto::notification::notification_service_server::NotificationService;
-use treaty_proto::wire::{self, Violations};
-use treaty_runtime::{Shutdown, actor};
+use treaty_proto::{Violations, fields};
+use treaty_runtime::{Caller, Shutdown, answer_once};
 
-use crate::convert::{self, ListFilter};
 use crate::error::NotificationError;
 use crate::peers::Peers;
-use crate::recipient::recipients_of;
-use crate::store::{ListPosition, NotificationStore};
-use crate::stored::NoticeDraft;
+use crate::request::{self, PublishNotice};
+use crate::store::NotificationStore;
 use crate::subscribe::Subscription;
-use crate::writes::{Published, StepContext, publish_response};
-
-const DEFAULT_PAGE: usize = 100;
-const MAX_PAGE: usize = 1000;
+use crate::wire;
 
 /// The `treaty.notification.v1.NotificationService` implementation.
 #[derive(Clone, Debug)]
@@ -35,59 +29,23 @@ pub struct NotificationApi {
     shutdown: Shutdown,
 }
 
-/// The civil date of `now` in the depositary's calendar (UTC).
-pub fn today(now: Timestamp) -> Date {
-    now.to_zoned(jiff::tz::TimeZone::UTC).date()
+type Answer<T> = Result<Response<T>, Status>;
+
+fn answer<T>(value: Result<T, NotificationError>) -> Answer<T> {
+    value.map(Response::new).map_err(Status::from)
 }
 
-/// The idempotency key of a request: `<Rpc>/<request_id>`, none when the
-/// request carries no `request_id`.
-fn request_key(rpc: &str, request_id: &str) -> Option<Vec<u8>> {
-    (!request_id.is_empty()).then(|| format!("{rpc}/{request_id}").into_bytes())
+/// Reads a request, making its violations the INVALID_ARGUMENT answer.
+fn read<T>(parsed: Result<T, Violations>) -> Result<T, Status> {
+    parsed.map_err(|v| NotificationError::from(v).into())
 }
 
-fn page_token(token: &str, recipient_filter: bool) -> Result<ListPosition, Violations> {
-    let bad = || {
-        Violations::one(
-            "page_token",
-            "not a token this service issued for these filters; pass the next_page_token of the previous page with the same filters",
-        )
-    };
-    if token.is_empty() {
-        return Ok(if recipient_filter {
-            ListPosition::Cursor(0)
-        } else {
-            ListPosition::Publication(0)
-        });
-    }
-    let (kind, n) = token.split_once('-').ok_or_else(bad)?;
-    let n: u64 = n.parse().map_err(|_| bad())?;
-    match (kind, recipient_filter) {
-        ("c", true) => Ok(ListPosition::Cursor(n)),
-        ("p", false) => Ok(ListPosition::Publication(n)),
-        _ => Err(bad()),
-    }
-}
-
-fn merge(into: &mut Violations, from: Violations) {
-    for x in from.iter() {
-        into.add(x.field.clone(), x.description.clone());
-    }
-}
-
-fn token_of(position: ListPosition) -> String {
-    match position {
-        ListPosition::Cursor(n) => format!("c-{n}"),
-        ListPosition::Publication(n) => format!("p-{n}"),
-    }
-}
-
-/// A boxed server stream.
 type BoxStream<T> =
     std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 impl NotificationApi {
-    /// Serves `store`, calling `peers`; live `Subscribe` streams end on `shutdown`.
+    /// Serves `store`, calling `peers`; `clock` gives "today" and the instants recorded; live
+    /// `Subscribe` streams end on `shutdown`.
     pub fn new(
         store: NotificationStore,
         peers: Peers,
@@ -102,57 +60,41 @@ impl NotificationApi {
         }
     }
 
-    fn context(&self, actor: String, request_key: Option<Vec<u8>>) -> StepContext {
-        let now = self.clock.now();
-        StepContext {
-            actor,
-            now,
-            today: today(now),
-            request_key,
-        }
+    fn today(&self) -> jiff::civil::Date {
+        treaty_domain::today(self.clock.now())
     }
 
-    /// Publishes a validated notice: the approvals service must confirm the
-    /// case is approved, the registry names the parties on the notice's date,
-    /// and one commit stores the notice and every recipient's inbox entry.
+    /// Publishes a notice once per request id. A retry gets the first answer before anything
+    /// else; a notice id published before is answered from the store without the peers;
+    /// otherwise the approvals service must confirm the case is approved and the registry
+    /// names the bound states. A peer's refusal is re-checked against the remembered answers,
+    /// so a retry overlapping its first attempt gets that attempt's answer, never a refusal.
     async fn publish(
         &self,
-        draft: NoticeDraft,
-        ctx: StepContext,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: PublishNotice,
     ) -> Result<pb::PublishNoticeResponse, NotificationError> {
-        if let Some(first) = ctx
-            .request_key
-            .as_deref()
-            .map(|k| self.store.recall(k))
-            .transpose()?
-            .flatten()
-        {
-            return pb::PublishNoticeResponse::decode(first.as_slice()).map_err(|e| {
-                NotificationError::Corrupt(format!("a remembered answer is unreadable: {e}"))
-            });
-        }
-        if let Some(notice) = self.store.notice(&draft.notice_id)? {
-            if !notice.matches(&draft) {
-                return Err(NotificationError::NoticeConflict {
-                    notice_id: draft.notice_id,
-                });
+        answer_once(self.store.ledger(), once, || async {
+            if self.store.find_notice(&cmd.notice_id)?.is_some() {
+                return self.store.republish(once, cmd).await;
             }
-            return Ok(publish_response(&Published {
-                notice,
-                already_published: true,
-            }));
-        }
-        self.peers.check_approved(&draft).await?;
-        // Circulation never precedes receipt (VCLT Art. 78).
-        let circulated_on = draft
-            .circulated_on
-            .unwrap_or_else(|| draft.received_on.map_or(ctx.today, |r| r.max(ctx.today)));
-        let as_of = draft.recipients_as_of(circulated_on);
-        let parties = self.peers.parties(&draft.treaty, as_of).await?;
-        let recipients = recipients_of(&draft.state, parties);
-        self.store
-            .publish(draft, circulated_on, as_of, recipients, ctx)
-            .await
+            let recipients = self.recipients(&cmd).await?;
+            let now = self.clock.now();
+            self.store.publish(caller, once, cmd, recipients, now).await
+        })
+        .await
+    }
+
+    /// Who receives `cmd`, once the approvals service confirms its case is approved: the
+    /// domain's recipients among the states bound on the notice's date.
+    async fn recipients(&self, cmd: &PublishNotice) -> Result<Vec<Recipient>, NotificationError> {
+        self.peers.check_approved(cmd).await?;
+        let bound = self
+            .peers
+            .bound_states(&cmd.treaty, cmd.recipients_as_of)
+            .await?;
+        Ok(treaty_domain::recipients(cmd.state, bound))
     }
 }
 
@@ -164,31 +106,25 @@ impl NotificationService for NotificationApi {
     async fn publish_notice(
         &self,
         request: Request<pb::PublishNoticeRequest>,
-    ) -> Result<Response<pb::PublishNoticeResponse>, Status> {
-        let actor = actor(request.metadata());
-        let req = request.into_inner();
-        let draft = convert::publish_request(&req).map_err(NotificationError::from)?;
-        let ctx = self.context(actor, request_key("PublishNotice", &req.request_id));
-        Ok(Response::new(self.publish(draft, ctx).await?))
+    ) -> Answer<pb::PublishNoticeResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::publish_notice(request.get_ref(), self.today()))?;
+        let once = caller.once("PublishNotice", cmd.request_id.as_ref(), request.get_ref());
+        answer(self.publish(&caller, once.as_ref(), cmd).await)
     }
 
     #[instrument(skip_all, fields(recipient = %request.get_ref().recipient, after = request.get_ref().after_cursor))]
     async fn subscribe(
         &self,
         request: Request<pb::SubscribeRequest>,
-    ) -> Result<Response<Self::SubscribeStream>, Status> {
-        let actor = actor(request.metadata());
-        let req = request.into_inner();
-        let mut v = Violations::new();
-        let recipient = convert::recipient(&mut v, "recipient", &req.recipient);
-        let Some(recipient) = recipient else {
-            return Err(NotificationError::from(v).into());
-        };
+    ) -> Answer<Self::SubscribeStream> {
+        let caller = Caller::of(&request);
+        let q = read(request::subscribe(request.get_ref()))?;
         let stream = Subscription {
             store: self.store.clone(),
-            recipient,
-            after: req.after_cursor,
-            actor,
+            recipient: q.recipient,
+            after: q.after,
+            caller,
             clock: self.clock.clone(),
             shutdown: self.shutdown.clone(),
         }
@@ -200,71 +136,49 @@ impl NotificationService for NotificationApi {
     async fn acknowledge(
         &self,
         request: Request<pb::AcknowledgeRequest>,
-    ) -> Result<Response<pb::AcknowledgeResponse>, Status> {
-        let actor = actor(request.metadata());
-        let req = request.into_inner();
-        let mut v = Violations::new();
-        convert::check_request_id(&mut v, &req.request_id);
-        let recipient = convert::recipient(&mut v, "recipient", &req.recipient);
-        convert::check_notice_id(&mut v, "notice_id", &req.notice_id);
-        let (Some(recipient), true) = (recipient, v.is_empty()) else {
-            return Err(NotificationError::from(v).into());
-        };
-        let ctx = self.context(actor, request_key("Acknowledge", &req.request_id));
-        Ok(Response::new(
+    ) -> Answer<pb::AcknowledgeResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::acknowledge(request.get_ref()))?;
+        let once = caller.once("Acknowledge", cmd.request_id.as_ref(), request.get_ref());
+        let now = self.clock.now();
+        answer(
             self.store
-                .acknowledge(recipient, req.notice_id, ctx)
-                .await?,
-        ))
+                .acknowledge(&caller, once.as_ref(), cmd, now)
+                .await,
+        )
     }
 
     #[instrument(skip_all, fields(notice_id = %request.get_ref().notice_id))]
     async fn get_notice(
         &self,
         request: Request<pb::GetNoticeRequest>,
-    ) -> Result<Response<pb::GetNoticeResponse>, Status> {
-        let req = request.into_inner();
+    ) -> Answer<pb::GetNoticeResponse> {
         let mut v = Violations::new();
-        convert::check_notice_id(&mut v, "notice_id", &req.notice_id);
-        if !v.is_empty() {
-            return Err(NotificationError::from(v).into());
-        }
-        let notice =
-            self.store
-                .notice(&req.notice_id)?
-                .ok_or(NotificationError::NoticeNotFound {
-                    notice_id: req.notice_id.clone(),
-                })?;
-        let deliveries = self.store.deliveries(&req.notice_id)?;
-        Ok(Response::new(pb::GetNoticeResponse {
-            notice: Some(convert::notice_to_wire(&notice)),
-            deliveries: deliveries.iter().map(convert::delivery_to_wire).collect(),
-        }))
+        let id = fields::notice_id(&mut v, "notice_id", &request.get_ref().notice_id);
+        let id = read(v.finish(id))?;
+        answer((|| {
+            let notice = self.store.notice(&id)?;
+            let deliveries = self.store.deliveries(&id)?;
+            Ok(pb::GetNoticeResponse {
+                notice: Some(wire::notice(&notice)),
+                deliveries: deliveries.iter().map(wire::delivery).collect(),
+            })
+        })())
     }
 
     #[instrument(skip_all, fields(recipient = %request.get_ref().recipient, treaty = %request.get_ref().treaty, state = %request.get_ref().state))]
     async fn list_notices(
         &self,
         request: Request<pb::ListNoticesRequest>,
-    ) -> Result<Response<pb::ListNoticesResponse>, Status> {
-        let req = request.into_inner();
-        let mut v = Violations::new();
-        let filter: ListFilter = convert::list_filter(&mut v, &req);
-        let limit = wire::page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE).unwrap_or_else(|e| {
-            merge(&mut v, e);
-            DEFAULT_PAGE
-        });
-        let from = page_token(&req.page_token, !req.recipient.is_empty()).unwrap_or_else(|e| {
-            merge(&mut v, e);
-            ListPosition::Publication(0)
-        });
-        if !v.is_empty() {
-            return Err(NotificationError::from(v).into());
-        }
-        let page = self.store.list(&filter, from, limit)?;
-        Ok(Response::new(pb::ListNoticesResponse {
-            notices: page.notices.iter().map(convert::notice_to_wire).collect(),
-            next_page_token: page.next.map(token_of).unwrap_or_default(),
+    ) -> Answer<pb::ListNoticesResponse> {
+        let q = read(request::notices(request.get_ref()))?;
+        answer(self.store.list_notices(&q).map(|(notices, more)| {
+            pb::ListNoticesResponse {
+                next_page_token: q
+                    .page
+                    .next_token(more, notices.last().map(|(position, _)| position)),
+                notices: notices.iter().map(|(_, n)| wire::notice(n)).collect(),
+            }
         }))
     }
 }

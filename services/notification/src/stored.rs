@@ -1,266 +1,203 @@
-//! The service's own stored types (JSON in its sled trees) and the events it
-//! writes to its journal. They are versioned and separate from the wire types
-//! and from the domain: a change of the API never changes what is on disk.
+//! The notification service's stored record types: its own serde structs, versioned,
+//! separate from the protobuf messages and the domain types, and the tables that hold them.
+//!
+//! Numbers in keys are big-endian `u64`, so byte order is numeric order and an inbox or a
+//! listing is a range scan that reads only what it returns.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use treaty_domain::{NoticeKind, Recipient};
+use treaty_ledger::Subject;
+use treaty_ledger::stored::Table;
 
-use crate::recipient::RecipientKind;
+/// The format version of every record the notification service stores and of its journal
+/// payloads.
+pub const FORMAT: u8 = 1;
 
-/// The version of the stored records this build writes.
-pub const STORED_VERSION: u32 = 1;
+/// Published notices by notice id.
+pub const NOTICES: Table<StoredNotice> = Table::new("notices", "notice", FORMAT);
+/// Each recipient's copy of a notice, by [`delivery_key`].
+pub const DELIVERIES: Table<StoredDelivery> = Table::new("deliveries", "delivery", FORMAT);
+/// Inboxes: the notice id at `recipient \0 cursor`.
+pub const INBOXES: Table<String> = Table::new("inboxes", "inbox entry", FORMAT);
+/// The last cursor of each recipient's inbox, by recipient name.
+pub const INBOX_HEADS: Table<u64> = Table::new("inbox_heads", "inbox head", FORMAT);
+/// Notice ids by publication number.
+pub const BY_PUBLICATION: Table<String> =
+    Table::new("by_publication", "publication index entry", FORMAT);
+/// Notice ids by `treaty \0 publication`.
+pub const BY_TREATY: Table<String> = Table::new("by_treaty", "treaty index entry", FORMAT);
+/// Notice ids by `state \0 publication`.
+pub const BY_STATE: Table<String> = Table::new("by_state", "state index entry", FORMAT);
+/// Counters; the last publication number is at [`PUBLICATIONS`].
+pub const COUNTERS: Table<u64> = Table::new("counters", "counter", FORMAT);
+/// The key of the last publication number in [`COUNTERS`].
+pub const PUBLICATIONS: &[u8] = b"publications";
+
+/// Every tree the notification service keeps beside its journal.
+pub const TREES: [&str; 8] = [
+    NOTICES.name,
+    DELIVERIES.name,
+    INBOXES.name,
+    INBOX_HEADS.name,
+    BY_PUBLICATION.name,
+    BY_TREATY.name,
+    BY_STATE.name,
+    COUNTERS.name,
+];
+
+/// `part \0` for each part: the prefix of every key under those parts.
+pub fn prefix(parts: &[&str]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 8);
+    for p in parts {
+        k.extend_from_slice(p.as_bytes());
+        k.push(0);
+    }
+    k
+}
+
+/// `part \0 … n`, with `n` big-endian.
+pub fn numbered_key(parts: &[&str], n: u64) -> Vec<u8> {
+    let mut k = prefix(parts);
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+/// The key of a recipient's copy of a notice: `notice id \0 recipient \0`.
+pub fn delivery_key(notice_id: &str, recipient: &str) -> Vec<u8> {
+    prefix(&[notice_id, recipient])
+}
+
+/// The big-endian `u64` a [`numbered_key`] ends with.
+pub fn key_number(key: &[u8]) -> Option<u64> {
+    let tail = key.get(key.len().checked_sub(8)?..)?;
+    Some(u64::from_be_bytes(tail.try_into().ok()?))
+}
 
 /// What a notice announces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NoticeKind {
-    /// An instrument of withdrawal was deposited.
+#[serde(rename_all = "snake_case")]
+pub enum StoredNoticeKind {
     Deposit,
-    /// A withdrawal took effect.
     Effect,
-    /// A withdrawal's effect was deferred by an armed conflict.
     Deferral,
-    /// A withdrawal was revoked.
     Revocation,
 }
 
-impl NoticeKind {
-    /// A short lower-case name, used in journal payloads and logs.
-    pub fn as_str(self) -> &'static str {
+impl StoredNoticeKind {
+    pub fn from_domain(kind: NoticeKind) -> StoredNoticeKind {
+        match kind {
+            NoticeKind::Deposit => StoredNoticeKind::Deposit,
+            NoticeKind::Effect => StoredNoticeKind::Effect,
+            NoticeKind::Deferral => StoredNoticeKind::Deferral,
+            NoticeKind::Revocation => StoredNoticeKind::Revocation,
+        }
+    }
+
+    pub fn to_domain(self) -> NoticeKind {
         match self {
-            NoticeKind::Deposit => "deposit",
-            NoticeKind::Effect => "effect",
-            NoticeKind::Deferral => "deferral",
-            NoticeKind::Revocation => "revocation",
+            StoredNoticeKind::Deposit => NoticeKind::Deposit,
+            StoredNoticeKind::Effect => NoticeKind::Effect,
+            StoredNoticeKind::Deferral => NoticeKind::Deferral,
+            StoredNoticeKind::Revocation => NoticeKind::Revocation,
         }
     }
 }
 
-/// A validated notice as its publisher gave it (before publication).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NoticeDraft {
-    /// The publisher's identifier; publishing is idempotent by it.
-    pub notice_id: String,
-    /// What it announces.
-    pub kind: NoticeKind,
-    /// The treaty id.
-    pub treaty: String,
-    /// The withdrawing state's code.
-    pub state: String,
-    /// The withdrawal case id.
-    pub case_id: String,
-    /// The date the depositary received the instrument.
-    pub received_on: Option<Date>,
-    /// The circulation date as given (unset: the day of publication).
-    pub circulated_on: Option<Date>,
-    /// The date the withdrawal takes or took effect.
-    pub effective_on: Option<Date>,
-    /// The statement of reasons.
-    pub reasons: String,
-    /// The text of the notice.
-    pub text: String,
-    /// Where the facts come from.
-    pub sources: Vec<String>,
+/// Whose inbox a delivery is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredRecipientKind {
+    StateParty,
+    Depositary,
+    SecurityCouncil,
 }
 
-impl NoticeDraft {
-    /// The date as of which the recipients are the parties: the receipt for a
-    /// deposit, the effect for an effect, the circulation otherwise.
-    pub fn recipients_as_of(&self, circulated_on: Date) -> Date {
-        match self.kind {
-            NoticeKind::Deposit => self.received_on.unwrap_or(circulated_on),
-            NoticeKind::Effect => self.effective_on.unwrap_or(circulated_on),
-            NoticeKind::Deferral | NoticeKind::Revocation => circulated_on,
+impl StoredRecipientKind {
+    pub fn of(recipient: &Recipient) -> StoredRecipientKind {
+        match recipient {
+            Recipient::State(_) => StoredRecipientKind::StateParty,
+            Recipient::Depositary => StoredRecipientKind::Depositary,
+            Recipient::SecurityCouncil => StoredRecipientKind::SecurityCouncil,
         }
     }
 }
 
-/// A published notice, as stored in the `notices` tree.
+/// A published notice (table `notices`, key: notice id). It never changes once written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredNotice {
-    /// [`STORED_VERSION`] when written.
-    pub version: u32,
-    /// The publisher's identifier.
     pub notice_id: String,
-    /// What it announces.
-    pub kind: NoticeKind,
-    /// The treaty id.
+    pub kind: StoredNoticeKind,
     pub treaty: String,
-    /// The withdrawing state's code.
+    /// The withdrawing state.
     pub state: String,
-    /// The withdrawal case id.
-    pub case_id: String,
-    /// The date the depositary received the instrument.
-    #[serde(with = "opt_date")]
+    /// The withdrawal case, e.g. `apmbc-LT-1`.
+    pub case: String,
+    /// The depositary's receipt of the instrument.
     pub received_on: Option<Date>,
-    /// The date the notice was circulated.
-    #[serde(with = "date")]
     pub circulated_on: Date,
-    /// The date the withdrawal takes or took effect.
-    #[serde(with = "opt_date")]
+    /// The day the withdrawal takes or took effect.
     pub effective_on: Option<Date>,
     /// The statement of reasons.
     pub reasons: String,
-    /// The text of the notice.
     pub text: String,
-    /// Where the facts come from.
     pub sources: Vec<String>,
-    /// When it was published.
-    #[serde(with = "instant")]
     pub published_at: Timestamp,
-    /// How many recipients it has.
     pub recipient_count: u32,
-    /// Its position in publication order, from 1.
+    /// Its place in publication order, from 1.
     pub publication: u64,
-    /// The journal sequence of its publication; the notice is streamed only
-    /// once that entry is durable.
+    /// The journal sequence of its publication: the notice is streamed only once that entry
+    /// is durable.
     pub journal_sequence: u64,
 }
 
 impl StoredNotice {
-    /// Whether `draft` says the same as this notice: every field of the notice
-    /// itself, where an unset circulation date in the draft matches any (it
-    /// defaults to the day of publication); the sources are citations, not
-    /// content, and are not compared.
-    pub fn matches(&self, draft: &NoticeDraft) -> bool {
-        self.notice_id == draft.notice_id
-            && self.kind == draft.kind
-            && self.treaty == draft.treaty
-            && self.state == draft.state
-            && self.case_id == draft.case_id
-            && self.received_on == draft.received_on
-            && draft.circulated_on.is_none_or(|d| d == self.circulated_on)
-            && self.effective_on == draft.effective_on
-            && self.reasons == draft.reasons
-            && self.text == draft.text
+    /// The journal subject of every change about this notice.
+    pub fn subject(&self) -> Subject {
+        Subject::of(Some(&self.state), Some(&self.treaty), Some(&self.case))
     }
 }
 
-/// One recipient's copy of a notice, as stored in the `deliveries` tree.
+/// One recipient's copy of a notice (table `deliveries`, key: [`delivery_key`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredDelivery {
-    /// [`STORED_VERSION`] when written.
-    pub version: u32,
-    /// The recipient's canonical name.
+    /// The recipient's canonical name, e.g. `states/FR`.
     pub recipient: String,
-    /// The kind of recipient.
-    pub kind: RecipientKind,
+    pub kind: StoredRecipientKind,
     /// The notice's cursor in the recipient's inbox.
     pub cursor: u64,
     /// When the notice was first streamed to the recipient.
-    #[serde(with = "opt_instant")]
     pub delivered_at: Option<Timestamp>,
-    /// When the recipient acknowledged it.
-    #[serde(with = "opt_instant")]
     pub acknowledged_at: Option<Timestamp>,
 }
-
-/// Journal payload of `notification.notice_published`.
-#[derive(Clone, Debug, Serialize)]
-pub struct NoticePublished<'a> {
-    /// The notice id.
-    pub notice_id: &'a str,
-    /// What it announces.
-    pub kind: &'static str,
-    /// The date the depositary received the instrument.
-    pub received_on: Option<String>,
-    /// The date the notice was circulated.
-    pub circulated_on: String,
-    /// The date the withdrawal takes or took effect.
-    pub effective_on: Option<String>,
-    /// The date as of which the recipients were determined.
-    pub recipients_as_of: String,
-    /// How many recipients it has.
-    pub recipient_count: u32,
-    /// Every recipient, in inbox order.
-    pub recipients: Vec<String>,
-}
-
-/// Journal payload of `notification.delivered`.
-#[derive(Clone, Debug, Serialize)]
-pub struct NoticeDelivered<'a> {
-    /// The notice id.
-    pub notice_id: &'a str,
-    /// The recipient.
-    pub recipient: &'a str,
-    /// The notice's cursor in the recipient's inbox.
-    pub cursor: u64,
-    /// When it was first streamed.
-    pub delivered_at: String,
-}
-
-/// Journal payload of `notification.acknowledged`.
-#[derive(Clone, Debug, Serialize)]
-pub struct NoticeAcknowledged<'a> {
-    /// The notice id.
-    pub notice_id: &'a str,
-    /// The recipient.
-    pub recipient: &'a str,
-    /// The notice's cursor in the recipient's inbox.
-    pub cursor: u64,
-    /// When it was acknowledged.
-    pub acknowledged_at: String,
-}
-
-macro_rules! text_serde {
-    ($name:ident, $ty:ty) => {
-        mod $name {
-            use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-            pub(super) fn serialize<S: Serializer>(v: &$ty, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(v)
-            }
-
-            pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
-                String::deserialize(d)?.parse().map_err(D::Error::custom)
-            }
-        }
-    };
-    ($name:ident, opt $ty:ty) => {
-        mod $name {
-            use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-            pub(super) fn serialize<S: Serializer>(
-                v: &Option<$ty>,
-                s: S,
-            ) -> Result<S::Ok, S::Error> {
-                match v {
-                    Some(v) => s.collect_str(v),
-                    None => s.serialize_none(),
-                }
-            }
-
-            pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-                d: D,
-            ) -> Result<Option<$ty>, D::Error> {
-                Option::<String>::deserialize(d)?
-                    .map(|v| v.parse().map_err(D::Error::custom))
-                    .transpose()
-            }
-        }
-    };
-}
-
-text_serde!(date, jiff::civil::Date);
-text_serde!(opt_date, opt jiff::civil::Date);
-text_serde!(instant, jiff::Timestamp);
-text_serde!(opt_instant, opt jiff::Timestamp);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_stored_delivery_round_trips_through_json() {
+    fn a_delivery_round_trips_in_the_stored_encoding() {
         let d = StoredDelivery {
-            version: STORED_VERSION,
             recipient: "states/FR".into(),
-            kind: RecipientKind::StateParty,
+            kind: StoredRecipientKind::StateParty,
             cursor: 3,
             delivered_at: Some("2025-06-27T09:00:00Z".parse().unwrap()),
             acknowledged_at: None,
         };
-        let json = serde_json::to_vec(&d).unwrap();
-        assert_eq!(serde_json::from_slice::<StoredDelivery>(&json).unwrap(), d);
+        let bytes = treaty_ledger::stored::encode(FORMAT, &d);
+        assert_eq!(bytes[0], FORMAT);
+        assert_eq!(
+            treaty_ledger::stored::decode::<StoredDelivery>(FORMAT, "delivery", &bytes),
+            Ok(d)
+        );
+    }
+
+    #[test]
+    fn a_numbered_key_ends_with_its_number_in_byte_order() {
+        let k = numbered_key(&["states/FR"], 258);
+        assert_eq!(key_number(&k), Some(258));
+        assert!(numbered_key(&["states/FR"], 9) < numbered_key(&["states/FR"], 10));
+        assert_eq!(key_number(b"short"), None);
     }
 }

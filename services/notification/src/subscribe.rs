@@ -13,16 +13,14 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
-use treaty_ledger::{Clock, Subject};
+use treaty_domain::Recipient;
+use treaty_ledger::Clock;
 use treaty_proto::notification as pb;
-use treaty_runtime::Shutdown;
+use treaty_runtime::{Caller, Shutdown};
 
-use crate::convert;
 use crate::error::NotificationError;
-use crate::recipient::Recipient;
-use crate::service::today;
-use crate::store::NotificationStore;
-use crate::writes::{StepContext, Streamed};
+use crate::store::{NotificationStore, Streamed};
+use crate::wire;
 
 /// Inbox entries read (and streamed) per round.
 const BATCH: usize = 64;
@@ -30,14 +28,13 @@ const BATCH: usize = 64;
 /// One subscriber's stream.
 #[derive(Debug)]
 pub struct Subscription {
-    /// The store to read.
     pub store: NotificationStore,
     /// Whose inbox.
     pub recipient: Recipient,
     /// The last cursor the subscriber has seen.
     pub after: u64,
-    /// The principal subscribing (recorded on deliveries).
-    pub actor: String,
+    /// Who subscribes: deliveries are recorded under this principal.
+    pub caller: Caller,
     /// Stamps `delivered_at`.
     pub clock: Arc<dyn Clock>,
     /// Ends the stream.
@@ -81,10 +78,10 @@ impl Subscription {
             tokio::select! {
                 changed = durable.changed() => if changed.is_err() { return },
                 () = self.shutdown.triggered() => {
-                    let _ = tx.try_send(Err(Status::unavailable(format!(
-                        "the notification service is shutting down; subscribe again with after_cursor {}",
-                        self.after
-                    ))));
+                    let _ = tx.try_send(Err(NotificationError::ShuttingDown {
+                        after_cursor: self.after,
+                    }
+                    .into()));
                     return;
                 }
                 () = tx.closed() => return,
@@ -105,7 +102,7 @@ impl Subscription {
         let mut streamed = Vec::new();
         let mut blocked = false;
         for (cursor, notice_id) in entries {
-            let notice = self.store.notice(&notice_id)?.ok_or_else(|| {
+            let notice = self.store.find_notice(&notice_id)?.ok_or_else(|| {
                 NotificationError::Corrupt(format!("inbox {name} names missing notice {notice_id}"))
             })?;
             if notice.journal_sequence > head {
@@ -114,7 +111,7 @@ impl Subscription {
             }
             let message = pb::SubscribeResponse {
                 cursor,
-                notice: Some(convert::notice_to_wire(&notice)),
+                notice: Some(wire::notice(&notice)),
             };
             let sent = tokio::select! {
                 sent = tx.send(Ok(message)) => sent.is_ok(),
@@ -130,25 +127,14 @@ impl Subscription {
                 .is_some_and(|d| d.delivered_at.is_none());
             if first_time {
                 streamed.push(Streamed {
-                    subject: Subject {
-                        state: Some(notice.state),
-                        treaty: Some(notice.treaty),
-                        case: Some(notice.case_id),
-                    },
+                    subject: notice.subject(),
                     notice_id,
                 });
             }
         }
         if !streamed.is_empty() {
-            let now = self.clock.now();
-            let ctx = StepContext {
-                actor: self.actor.clone(),
-                now,
-                today: today(now),
-                request_key: None,
-            };
             self.store
-                .mark_delivered(self.recipient, streamed, ctx)
+                .record_deliveries(&self.caller, self.recipient, streamed, self.clock.now())
                 .await?;
         }
         Ok(if full && !blocked {

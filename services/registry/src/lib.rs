@@ -1,32 +1,37 @@
-//! The registry: treaties and their withdrawal clauses, states and their
-//! domestic approval procedures, memberships (every period), suspension claims
-//! and armed-conflict periods; it answers "who is party, as of when".
+//! The registry: treaties and their withdrawal clauses, states and their domestic approval
+//! procedures, memberships (every period), suspension claims and armed-conflict periods; it
+//! answers "who is party, as of when".
 //!
-//! - [`store`] keeps the registry's trees and its journal (a `treaty-ledger`),
-//!   changed in one transaction per mutation, with the first answer remembered by
-//!   `request_id`.
-//! - [`service`] is the thin `treaty.registry.v1.RegistryService` handler layer;
-//!   [`validate`] turns requests into checked inputs and [`wire`] turns stored
-//!   records and standings into messages.
-//! - [`stored`] holds the registry's own versioned record types, and [`events`]
-//!   the journal kinds and their payloads.
+//! The layout is the one every service has (ARCHITECTURE.md, "The service template"):
 //!
-//! *Architecture invariant*: a standing is never stored. It is computed for the
-//! date asked about by `treaty_domain::standing` from the recorded facts, and a
-//! withdrawal's effect always comes from `treaty_domain::effect`, so the registry,
-//! the approvals service and the CLI agree on every date.
+//! - [`service`] — the `treaty.registry.v1.RegistryService` handlers: request → command →
+//!   store → answer;
+//! - [`request`] — every request validated into a command of domain values;
+//! - [`wire`] — stored records and standings as API messages;
+//! - [`stored`] — the registry's own versioned records and their tables;
+//! - [`journal`] — the journal kinds it writes, as one enum, and their payloads;
+//! - [`store`] — the ledger and one commit per mutation;
+//! - [`error`] — its one error enum and the one mapping to gRPC statuses.
+//!
+//! *Architecture invariant*: a standing is never stored. It is computed for the date asked
+//! about by `treaty_domain::standing` from the recorded facts, and a withdrawal's effect always
+//! comes from `treaty_domain::effect`, so the registry, the approvals service and the CLI
+//! agree on every date.
 
 pub mod error;
-pub mod events;
+pub mod journal;
+pub mod request;
 pub mod service;
 pub mod store;
 pub mod stored;
-pub mod validate;
 pub mod wire;
 
 pub use error::RegistryError;
 pub use service::RegistryApi;
 pub use store::RegistryStore;
 
-/// The service's short name, used for its data directory, journal source, health and logs.
+/// The service's short name: its data directory, journal source, health and logs.
 pub const NAME: &str = "registry";
+
+/// The `ErrorInfo` domain of every error the registry answers.
+pub const ERROR_DOMAIN: &str = "treaty.registry.v1";

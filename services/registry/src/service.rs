@@ -1,23 +1,20 @@
-//! The gRPC handlers: validate the request, call the store, return its answer.
+//! The `treaty.registry.v1.RegistryService` handlers: the caller, the request read into a
+//! command (`request`), the store, the answer (`wire`). Nothing else happens here.
 
 use std::sync::Arc;
 
-use jiff::civil::Date;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
-use treaty_domain::StateCode;
+use treaty_domain::{StateCode, TreatyId};
 use treaty_ledger::Clock;
 use treaty_proto::registry as pb;
 use treaty_proto::registry::registry_service_server::RegistryService;
-use treaty_proto::wire::Violations;
+use treaty_runtime::Caller;
 
 use crate::error::RegistryError;
-use crate::store::{Change, RegistryStore};
-use crate::validate::{self as check, Page};
+use crate::request;
+use crate::store::RegistryStore;
 use crate::wire;
-
-const DEFAULT_PAGE: usize = 100;
-const MAX_PAGE: usize = 1000;
 
 /// The `treaty.registry.v1.RegistryService` implementation.
 #[derive(Clone, Debug)]
@@ -32,44 +29,20 @@ impl RegistryApi {
         Self { store, clock }
     }
 
-    /// Today's civil date in UTC, by the injected clock.
-    fn today(&self) -> Date {
-        self.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date()
+    fn today(&self) -> jiff::civil::Date {
+        treaty_domain::today(self.clock.now())
     }
 }
 
-/// The principal and idempotency key of a mutation.
-fn change<T>(request: &Request<T>, request_id: &str) -> Change {
-    Change {
-        actor: treaty_runtime::actor(request.metadata()),
-        request_id: request_id.to_owned(),
-    }
+type Answer<T> = Result<Response<T>, Status>;
+
+fn answer<T>(value: Result<T, RegistryError>) -> Answer<T> {
+    value.map(Response::new).map_err(Status::from)
 }
 
-/// The INVALID_ARGUMENT answer for `v`.
-fn invalid(v: Violations) -> Status {
-    RegistryError::InvalidArgument(v).into()
-}
-
-/// Fails with every violation found, or passes.
-fn valid(v: Violations) -> Result<(), Status> {
-    if v.is_empty() {
-        Ok(())
-    } else {
-        Err(invalid(v))
-    }
-}
-
-/// Unwraps a field that validation passed (present when `v` was empty).
-fn ok<T>(value: Option<T>) -> Result<T, Status> {
-    value.ok_or_else(|| Status::internal("a validated field is missing; report this"))
-}
-
-fn next_token(more: bool, last: Option<&str>) -> String {
-    match last {
-        Some(last) if more => format!("after-{last}"),
-        _ => String::new(),
-    }
+/// Reads a request, making its violations the INVALID_ARGUMENT answer.
+fn read<T>(parsed: Result<T, treaty_proto::Violations>) -> Result<T, Status> {
+    parsed.map_err(|v| RegistryError::from(v).into())
 }
 
 #[tonic::async_trait]
@@ -78,25 +51,23 @@ impl RegistryService for RegistryApi {
     async fn create_treaty(
         &self,
         request: Request<pb::CreateTreatyRequest>,
-    ) -> Result<Response<pb::CreateTreatyResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let treaty = check::create_treaty(request.get_ref()).map_err(invalid)?;
-        Ok(Response::new(
-            self.store.create_treaty(&change, treaty).await?,
-        ))
+    ) -> Answer<pb::CreateTreatyResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::create_treaty(request.get_ref()))?;
+        let once = caller.once("CreateTreaty", cmd.request_id.as_ref(), request.get_ref());
+        answer(self.store.create_treaty(&caller, once.as_ref(), cmd).await)
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty))]
     async fn get_treaty(
         &self,
         request: Request<pb::GetTreatyRequest>,
-    ) -> Result<Response<pb::GetTreatyResponse>, Status> {
-        let mut v = Violations::new();
-        let id = check::treaty(&mut v, "treaty", &request.get_ref().treaty);
-        valid(v)?;
-        let treaty = self.store.treaty(ok(id)?.as_str())?;
-        Ok(Response::new(pb::GetTreatyResponse {
-            treaty: Some(wire::treaty(&treaty)),
+    ) -> Answer<pb::GetTreatyResponse> {
+        let mut v = treaty_proto::Violations::new();
+        let id = treaty_proto::fields::treaty(&mut v, "treaty", &request.get_ref().treaty);
+        let id = read(v.finish(id))?;
+        answer(self.store.treaty(&id).map(|t| pb::GetTreatyResponse {
+            treaty: Some(wire::treaty(&t)),
         }))
     }
 
@@ -104,21 +75,19 @@ impl RegistryService for RegistryApi {
     async fn list_treaties(
         &self,
         request: Request<pb::ListTreatiesRequest>,
-    ) -> Result<Response<pb::ListTreatiesResponse>, Status> {
-        let req = request.into_inner();
-        let mut v = Violations::new();
-        let page = check::page(
-            &mut v,
-            req.page_size,
-            &req.page_token,
-            DEFAULT_PAGE,
-            MAX_PAGE,
-        );
-        valid(v)?;
-        let (treaties, more) = self.store.list_treaties(&page)?;
-        Ok(Response::new(pb::ListTreatiesResponse {
-            next_page_token: next_token(more, treaties.last().map(|t| t.id.as_str())),
-            treaties: treaties.iter().map(wire::treaty).collect(),
+    ) -> Answer<pb::ListTreatiesResponse> {
+        let page = read(request::treaties(request.get_ref()))?;
+        answer(self.store.list_treaties(&page).map(|(treaties, more)| {
+            pb::ListTreatiesResponse {
+                next_page_token: page.next_token(
+                    more,
+                    treaties
+                        .last()
+                        .and_then(|t| TreatyId::parse(&t.id).ok())
+                        .as_ref(),
+                ),
+                treaties: treaties.iter().map(wire::treaty).collect(),
+            }
         }))
     }
 
@@ -126,45 +95,40 @@ impl RegistryService for RegistryApi {
     async fn get_state(
         &self,
         request: Request<pb::GetStateRequest>,
-    ) -> Result<Response<pb::GetStateResponse>, Status> {
-        let mut v = Violations::new();
-        let state = check::state(&mut v, "state", &request.get_ref().state);
-        valid(v)?;
-        let state = ok(state)?;
-        let procedure = self.store.procedure(state)?;
-        Ok(Response::new(pb::GetStateResponse {
-            state: Some(wire::state(state, procedure.as_ref())),
-        }))
+    ) -> Answer<pb::GetStateResponse> {
+        let mut v = treaty_proto::Violations::new();
+        let state = treaty_proto::fields::state(&mut v, "state", &request.get_ref().state);
+        let state = read(v.finish(state))?;
+        answer(
+            self.store
+                .procedure(state)
+                .map(|procedure| pb::GetStateResponse {
+                    state: Some(wire::state(state, procedure.as_ref())),
+                }),
+        )
     }
 
     #[instrument(skip_all)]
     async fn list_states(
         &self,
         request: Request<pb::ListStatesRequest>,
-    ) -> Result<Response<pb::ListStatesResponse>, Status> {
-        let req = request.into_inner();
-        let mut v = Violations::new();
-        let Page { size, after } = check::page(
-            &mut v,
-            req.page_size,
-            &req.page_token,
-            DEFAULT_PAGE,
-            MAX_PAGE,
-        );
-        valid(v)?;
+    ) -> Answer<pb::ListStatesResponse> {
+        let page = read(request::states(request.get_ref()))?;
         let mut codes = StateCode::all()
             .into_iter()
-            .filter(|c| after.as_deref().is_none_or(|after| c.as_str() > after))
+            .filter(|c| page.after.is_none_or(|after| *c > after))
             .peekable();
         let mut states = Vec::new();
-        while states.len() < size {
+        let mut last = None;
+        while states.len() < page.size {
             let Some(code) = codes.next() else { break };
-            let procedure = self.store.procedure(code)?;
+            let procedure = self.store.procedure(code).map_err(Status::from)?;
             states.push(wire::state(code, procedure.as_ref()));
+            last = Some(code);
         }
         let more = codes.peek().is_some();
         Ok(Response::new(pb::ListStatesResponse {
-            next_page_token: next_token(more, states.last().map(|s| s.code.as_str())),
+            next_page_token: page.next_token(more, last.as_ref()),
             states,
         }))
     }
@@ -173,35 +137,39 @@ impl RegistryService for RegistryApi {
     async fn set_approval_procedure(
         &self,
         request: Request<pb::SetApprovalProcedureRequest>,
-    ) -> Result<Response<pb::SetApprovalProcedureResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let (state, procedure) = check::set_procedure(request.get_ref()).map_err(invalid)?;
-        let answer = self.store.set_procedure(&change, state, procedure).await?;
-        Ok(Response::new(answer))
+    ) -> Answer<pb::SetApprovalProcedureResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::set_procedure(request.get_ref()))?;
+        let once = caller.once(
+            "SetApprovalProcedure",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(self.store.set_procedure(&caller, once.as_ref(), cmd).await)
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty, state = %request.get_ref().state))]
     async fn record_consent(
         &self,
         request: Request<pb::RecordConsentRequest>,
-    ) -> Result<Response<pb::RecordConsentResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let input = check::consent(request.get_ref()).map_err(invalid)?;
-        Ok(Response::new(
-            self.store.record_consent(&change, input).await?,
-        ))
+    ) -> Answer<pb::RecordConsentResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::consent(request.get_ref()))?;
+        let once = caller.once("RecordConsent", cmd.request_id.as_ref(), request.get_ref());
+        answer(self.store.record_consent(&caller, once.as_ref(), cmd).await)
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty, state = %request.get_ref().state))]
     async fn get_membership(
         &self,
         request: Request<pb::GetMembershipRequest>,
-    ) -> Result<Response<pb::GetMembershipResponse>, Status> {
-        let (treaty, state, as_of) = check::membership(request.get_ref()).map_err(invalid)?;
-        let as_of = as_of.unwrap_or_else(|| self.today());
-        let membership = self.store.membership(&treaty, state, as_of)?;
-        Ok(Response::new(pb::GetMembershipResponse {
-            membership: Some(membership),
+    ) -> Answer<pb::GetMembershipResponse> {
+        let q = read(request::membership(request.get_ref()))?;
+        let as_of = q.as_of.unwrap_or_else(|| self.today());
+        answer(self.store.membership(&q.treaty, q.state, as_of).map(|m| {
+            pb::GetMembershipResponse {
+                membership: Some(m),
+            }
         }))
     }
 
@@ -209,107 +177,117 @@ impl RegistryService for RegistryApi {
     async fn list_members(
         &self,
         request: Request<pb::ListMembersRequest>,
-    ) -> Result<Response<pb::ListMembersResponse>, Status> {
-        let (treaty, query) = check::members(request.get_ref(), self.today()).map_err(invalid)?;
-        Ok(Response::new(self.store.list_members(&treaty, &query)?))
+    ) -> Answer<pb::ListMembersResponse> {
+        let q = read(request::members(request.get_ref(), self.today()))?;
+        answer(self.store.list_members(&q))
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty, state = %request.get_ref().state, case = %request.get_ref().case_id))]
     async fn record_withdrawal_notice(
         &self,
         request: Request<pb::RecordWithdrawalNoticeRequest>,
-    ) -> Result<Response<pb::RecordWithdrawalNoticeResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let input = check::notice(request.get_ref()).map_err(invalid)?;
-        Ok(Response::new(
-            self.store.record_notice(&change, input).await?,
-        ))
+    ) -> Answer<pb::RecordWithdrawalNoticeResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::notice(request.get_ref()))?;
+        let once = caller.once(
+            "RecordWithdrawalNotice",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(self.store.record_notice(&caller, once.as_ref(), cmd).await)
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty, state = %request.get_ref().state, case = %request.get_ref().case_id))]
     async fn record_revocation(
         &self,
         request: Request<pb::RecordRevocationRequest>,
-    ) -> Result<Response<pb::RecordRevocationResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let input = check::revocation(request.get_ref()).map_err(invalid)?;
-        Ok(Response::new(
-            self.store.record_revocation(&change, input).await?,
-        ))
+    ) -> Answer<pb::RecordRevocationResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::revocation(request.get_ref()))?;
+        let once = caller.once(
+            "RecordRevocation",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.store
+                .record_revocation(&caller, once.as_ref(), cmd)
+                .await,
+        )
     }
 
     #[instrument(skip_all, fields(treaty = %request.get_ref().treaty, state = %request.get_ref().state))]
     async fn record_suspension_claim(
         &self,
         request: Request<pb::RecordSuspensionClaimRequest>,
-    ) -> Result<Response<pb::RecordSuspensionClaimResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let (treaty, state, claim) = check::suspension(request.get_ref()).map_err(invalid)?;
-        let answer = self
-            .store
-            .record_suspension(&change, treaty, state, claim)
-            .await?;
-        Ok(Response::new(answer))
+    ) -> Answer<pb::RecordSuspensionClaimResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::suspension(request.get_ref()))?;
+        let once = caller.once(
+            "RecordSuspensionClaim",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.store
+                .record_suspension(&caller, once.as_ref(), cmd)
+                .await,
+        )
     }
 
     #[instrument(skip_all, fields(state = %request.get_ref().state))]
     async fn record_armed_conflict(
         &self,
         request: Request<pb::RecordArmedConflictRequest>,
-    ) -> Result<Response<pb::RecordArmedConflictResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let (state, conflict) = check::armed_conflict(request.get_ref()).map_err(invalid)?;
-        Ok(Response::new(
-            self.store.record_conflict(&change, state, conflict).await?,
-        ))
+    ) -> Answer<pb::RecordArmedConflictResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::armed_conflict(request.get_ref()))?;
+        let once = caller.once(
+            "RecordArmedConflict",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(
+            self.store
+                .record_conflict(&caller, once.as_ref(), cmd)
+                .await,
+        )
     }
 
     #[instrument(skip_all, fields(state = %request.get_ref().state, conflict = %request.get_ref().conflict_id))]
     async fn end_armed_conflict(
         &self,
         request: Request<pb::EndArmedConflictRequest>,
-    ) -> Result<Response<pb::EndArmedConflictResponse>, Status> {
-        let change = change(&request, &request.get_ref().request_id);
-        let end = check::conflict_end(request.get_ref()).map_err(invalid)?;
-        Ok(Response::new(self.store.end_conflict(&change, end).await?))
+    ) -> Answer<pb::EndArmedConflictResponse> {
+        let caller = Caller::of(&request);
+        let cmd = read(request::conflict_end(request.get_ref()))?;
+        let once = caller.once(
+            "EndArmedConflict",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        answer(self.store.end_conflict(&caller, once.as_ref(), cmd).await)
     }
 
     #[instrument(skip_all, fields(state = %request.get_ref().state))]
     async fn list_armed_conflicts(
         &self,
         request: Request<pb::ListArmedConflictsRequest>,
-    ) -> Result<Response<pb::ListArmedConflictsResponse>, Status> {
-        let req = request.into_inner();
-        let mut v = Violations::new();
-        let state = check::state(&mut v, "state", &req.state);
-        let page = check::page(
-            &mut v,
-            req.page_size,
-            &req.page_token,
-            DEFAULT_PAGE,
-            MAX_PAGE,
-        );
-        let after = match page.after.as_deref().map(str::parse::<u32>) {
-            None => 0,
-            Some(Ok(n)) => n,
-            Some(Err(_)) => {
-                v.add("page_token", "not a token this service issued; pass the next_page_token of the previous page");
-                0
-            }
-        };
-        valid(v)?;
-        let state = ok(state)?;
-        let all = self.store.conflicts(state)?;
-        let mut rest = all.conflicts.iter().filter(|c| c.id > after);
-        let conflicts: Vec<_> = rest
-            .by_ref()
-            .take(page.size)
-            .map(|c| wire::conflict(state.as_str(), c))
-            .collect();
+    ) -> Answer<pb::ListArmedConflictsResponse> {
+        let q = read(request::conflicts(request.get_ref()))?;
+        let all = self.store.conflicts(q.state).map_err(Status::from)?;
+        let mut rest = all
+            .conflicts
+            .iter()
+            .filter(|c| q.page.after.is_none_or(|after| c.id > after));
+        let page: Vec<_> = rest.by_ref().take(q.page.size).collect();
         let more = rest.next().is_some();
         Ok(Response::new(pb::ListArmedConflictsResponse {
-            next_page_token: next_token(more, conflicts.last().map(|c| c.conflict_id.as_str())),
-            conflicts,
+            next_page_token: q.page.next_token(more, page.last().map(|c| &c.id)),
+            conflicts: page
+                .iter()
+                .map(|c| wire::conflict(q.state.as_str(), c))
+                .collect(),
         }))
     }
 }

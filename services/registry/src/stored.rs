@@ -3,36 +3,43 @@
 //! when a rule has to be applied.
 
 use jiff::civil::Date;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use treaty_domain::{
     ApprovalProcedure, CaseId, Chamber, ConflictPeriod, ConsentKind, EntryIntoForceRule,
     MembershipFacts, NoticeFacts, PeriodFacts, RunsFrom, Threshold, TreatyRules, WithdrawalClause,
 };
+use treaty_ledger::stored::Table;
 
 use crate::error::RegistryError;
 
-/// The format version written in every stored value.
+/// The format version of every record the registry stores and of its journal payloads.
 pub const FORMAT: u8 = 1;
 
-/// A stored value: `FORMAT` followed by its JSON.
-pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut out = vec![FORMAT];
-    // Serializing these plain structs to a Vec cannot fail.
-    serde_json::to_writer(&mut out, value).expect("stored types always serialize");
-    out
-}
+/// Treaties by id.
+pub const TREATIES: Table<StoredTreaty> = Table::new("treaties", "treaty", FORMAT);
+/// Approval procedures by state code.
+pub const PROCEDURES: Table<StoredProcedure> =
+    Table::new("procedures", "approval procedure", FORMAT);
+/// Memberships by `treaty \0 state`.
+pub const MEMBERSHIPS: Table<StoredMembership> = Table::new("memberships", "membership", FORMAT);
+/// Armed conflicts by state code.
+pub const CONFLICTS: Table<StoredConflicts> = Table::new("conflicts", "armed conflicts", FORMAT);
 
-/// Decodes a stored value written by [`encode`].
-pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, RegistryError> {
-    match bytes.split_first() {
-        Some((&FORMAT, json)) => serde_json::from_slice(json)
-            .map_err(|e| RegistryError::Corrupt(format!("a stored {what} is unreadable: {e}"))),
-        Some((other, _)) => Err(RegistryError::Corrupt(format!(
-            "a stored {what} has format {other}, this build reads {FORMAT}"
-        ))),
-        None => Err(RegistryError::Corrupt(format!("a stored {what} is empty"))),
-    }
+/// Every tree the registry keeps beside its journal.
+pub const TREES: [&str; 4] = [
+    TREATIES.name,
+    PROCEDURES.name,
+    MEMBERSHIPS.name,
+    CONFLICTS.name,
+];
+
+/// The key of a membership: `treaty \0 state`.
+pub fn membership_key(treaty: &str, state: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(treaty.len() + 3);
+    k.extend_from_slice(treaty.as_bytes());
+    k.push(0);
+    k.extend_from_slice(state.as_bytes());
+    k
 }
 
 /// What a withdrawal period runs from.
@@ -95,6 +102,21 @@ impl StoredTreaty {
                 },
                 armed_conflict_defers: self.clause.armed_conflict_defers,
             },
+        }
+    }
+}
+
+impl StoredClause {
+    /// The stored form of a domain clause and the article it is in.
+    pub fn from_domain(clause: WithdrawalClause, article: String) -> StoredClause {
+        StoredClause {
+            notice_months: clause.notice_months,
+            runs_from: match clause.runs_from {
+                RunsFrom::DepositaryReceipt => StoredRunsFrom::DepositaryReceipt,
+                RunsFrom::ParliamentaryApproval => StoredRunsFrom::ParliamentaryApproval,
+            },
+            armed_conflict_defers: clause.armed_conflict_defers,
+            article,
         }
     }
 }
@@ -163,21 +185,33 @@ impl StoredProcedure {
         }
     }
 
-    /// The procedure of a state that recorded none: the domain's default.
-    pub fn default_procedure() -> StoredProcedure {
-        let default = ApprovalProcedure::default();
+    /// The stored form of a checked domain procedure and its sources.
+    pub fn from_domain(procedure: &ApprovalProcedure, sources: Vec<String>) -> StoredProcedure {
         StoredProcedure {
-            chambers: default
+            chambers: procedure
                 .chambers
                 .iter()
                 .map(|c| StoredChamber {
                     name: c.name.clone(),
-                    threshold: StoredThreshold::SimpleMajority,
+                    threshold: match c.threshold {
+                        Threshold::SimpleMajority => StoredThreshold::SimpleMajority,
+                        Threshold::AtLeast { yes, of_seats } => {
+                            StoredThreshold::AtLeast { yes, of_seats }
+                        }
+                        Threshold::AbsoluteMajority { of_seats } => {
+                            StoredThreshold::AbsoluteMajority { of_seats }
+                        }
+                    },
                 })
                 .collect(),
-            head_of_state_assent: default.head_of_state_assent,
-            sources: Vec::new(),
+            head_of_state_assent: procedure.head_of_state_assent,
+            sources,
         }
+    }
+
+    /// The procedure of a state that recorded none: the domain's default.
+    pub fn default_procedure() -> StoredProcedure {
+        StoredProcedure::from_domain(&ApprovalProcedure::default(), Vec::new())
     }
 }
 

@@ -48,7 +48,7 @@ async fn the_binary_keeps_what_it_acknowledged_through_sigkill_and_exits_0_on_si
     let request = |r: &treaty_ledger::Record| pb::AppendRequest {
         request_id: format!("e2e-{}", r.sequence),
         source: "registry".into(),
-        entries: vec![treaty_audit::convert::source_entry(r)],
+        entries: vec![treaty_audit::wire::source_entry(r)],
     };
     audit.append(request(&first)).await.expect("append 1");
 

@@ -1,64 +1,54 @@
 //! Armed-conflict periods per state.
 
-use jiff::civil::Date;
-use treaty_domain::{ConflictPeriod, StateCode};
-use treaty_ledger::Abort;
+use treaty_domain::ConflictPeriod;
+use treaty_ledger::{Once, Subject};
+use treaty_proto::Violations;
 use treaty_proto::registry as pb;
-use treaty_proto::wire::Violations;
+use treaty_runtime::Caller;
 
-use super::{CONFLICTS, Change, Entry, RegistryStore, journal, txn_conflicts, txn_put};
+use super::{RegistryStore, refuse, txn_conflicts};
 use crate::error::RegistryError;
-use crate::events;
-use crate::stored::{StoredConflict, conflict_name};
+use crate::journal::{self, Entry, Kind};
+use crate::request::{EndConflict, RecordConflict};
+use crate::stored::{CONFLICTS, StoredConflict, conflict_name};
 use crate::wire;
-
-/// A validated `EndArmedConflict`.
-#[derive(Clone, Debug)]
-pub struct ConflictEnd {
-    /// The state.
-    pub state: StateCode,
-    /// The conflict's id.
-    pub id: u32,
-    /// The last day of the conflict.
-    pub ended_on: Date,
-    /// Sources.
-    pub sources: Vec<String>,
-}
 
 impl RegistryStore {
     /// Records a conflict under the state's next id ("1", "2", ...).
     pub async fn record_conflict(
         &self,
-        change: &Change,
-        state: StateCode,
-        conflict: StoredConflict,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: RecordConflict,
     ) -> Result<pb::RecordArmedConflictResponse, RegistryError> {
-        self.mutate("RecordArmedConflict", change, move |txn, actor| {
-            let code = state.as_str();
-            let mut all = txn_conflicts(txn, state)?;
-            let id = u32::try_from(all.conflicts.len() + 1).map_err(|_| {
-                Abort::Rejected(RegistryError::Corrupt("too many conflicts".into()))
-            })?;
+        let caller = caller.clone();
+        self.mutate(once, move |txn| {
+            let code = cmd.state.as_str();
+            let mut all = txn_conflicts(txn, cmd.state)?;
+            let id = u32::try_from(all.conflicts.len() + 1)
+                .or_else(|_| refuse(RegistryError::Corrupt("too many conflicts".into())))?;
             let conflict = StoredConflict {
                 id,
-                ..conflict.clone()
+                description: cmd.description.clone(),
+                began_on: cmd.began_on,
+                ended_on: None,
+                sources: cmd.sources.clone(),
+                end_sources: Vec::new(),
             };
             all.conflicts.push(conflict.clone());
-            txn_put(txn, CONFLICTS, code.as_bytes(), &all)?;
-            journal(
+            CONFLICTS.write(txn, code.as_bytes(), &all)?;
+            journal::append(
                 txn,
-                actor,
+                &caller,
                 Entry {
-                    kind: events::ARMED_CONFLICT_RECORDED,
-                    state: Some(code),
-                    treaty: None,
-                    case: None,
+                    kind: Kind::ArmedConflictRecorded,
+                    subject: Subject::of(Some(code), None, None),
                     occurred_on: Some(conflict.began_on),
                     sources: &conflict.sources,
-                    payload: events::payload(&events::ArmedConflictChanged {
+                    event: &journal::ArmedConflictChanged {
                         state: code,
                         conflict: &conflict,
-                    }),
+                    },
                 },
             );
             Ok(pb::RecordArmedConflictResponse {
@@ -71,51 +61,48 @@ impl RegistryStore {
     /// Records the end of a conflict: not before it began, and only once.
     pub async fn end_conflict(
         &self,
-        change: &Change,
-        end: ConflictEnd,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: EndConflict,
     ) -> Result<pb::EndArmedConflictResponse, RegistryError> {
-        self.mutate("EndArmedConflict", change, move |txn, actor| {
-            let code = end.state.as_str();
-            let mut all = txn_conflicts(txn, end.state)?;
-            let index = usize::try_from(end.id - 1).unwrap_or(usize::MAX);
+        let caller = caller.clone();
+        self.mutate(once, move |txn| {
+            let code = cmd.state.as_str();
+            let mut all = txn_conflicts(txn, cmd.state)?;
+            let index = usize::try_from(cmd.id - 1).unwrap_or(usize::MAX);
             let Some(conflict) = all.conflicts.get_mut(index) else {
-                return Err(Abort::Rejected(RegistryError::ConflictNotFound {
+                return refuse(RegistryError::ConflictNotFound {
                     state: code.to_owned(),
-                    conflict_id: end.id.to_string(),
-                }));
+                    conflict_id: cmd.id.to_string(),
+                });
             };
             if let Some(ended_on) = conflict.ended_on {
-                return Err(Abort::Rejected(RegistryError::ConflictAlreadyEnded {
+                return refuse(RegistryError::ConflictAlreadyEnded {
                     state: code.to_owned(),
-                    conflict_id: end.id,
+                    conflict_id: cmd.id,
                     ended_on,
-                }));
+                });
             }
-            let name = conflict_name(code, end.id);
-            ConflictPeriod::new(name, conflict.began_on, Some(end.ended_on)).map_err(|e| {
-                Abort::Rejected(RegistryError::InvalidArgument(Violations::one(
-                    "ended_on",
-                    e.to_string(),
-                )))
-            })?;
-            conflict.ended_on = Some(end.ended_on);
-            conflict.end_sources = end.sources.clone();
+            let name = conflict_name(code, cmd.id);
+            if let Err(e) = ConflictPeriod::new(name, conflict.began_on, Some(cmd.ended_on)) {
+                return refuse(Violations::one("ended_on", e.to_string()).into());
+            }
+            conflict.ended_on = Some(cmd.ended_on);
+            conflict.end_sources = cmd.sources.clone();
             let conflict = conflict.clone();
-            txn_put(txn, CONFLICTS, code.as_bytes(), &all)?;
-            journal(
+            CONFLICTS.write(txn, code.as_bytes(), &all)?;
+            journal::append(
                 txn,
-                actor,
+                &caller,
                 Entry {
-                    kind: events::ARMED_CONFLICT_ENDED,
-                    state: Some(code),
-                    treaty: None,
-                    case: None,
-                    occurred_on: Some(end.ended_on),
-                    sources: &end.sources,
-                    payload: events::payload(&events::ArmedConflictChanged {
+                    kind: Kind::ArmedConflictEnded,
+                    subject: Subject::of(Some(code), None, None),
+                    occurred_on: Some(cmd.ended_on),
+                    sources: &cmd.sources,
+                    event: &journal::ArmedConflictChanged {
                         state: code,
                         conflict: &conflict,
-                    }),
+                    },
                 },
             );
             Ok(pb::EndArmedConflictResponse {

@@ -1,163 +1,126 @@
 //! Notices of withdrawal, recorded for the approvals service, and their revocation.
 
-use jiff::civil::Date;
-use treaty_domain::{CaseFact, CaseId, NoticeFacts, StateCode, TreatyId};
-use treaty_ledger::Abort;
+use treaty_domain::{CaseFact, NoticeFacts};
+use treaty_ledger::Once;
 use treaty_proto::registry as pb;
 use treaty_proto::wire::date_to_wire;
+use treaty_runtime::Caller;
 
-use super::members::{context, refused};
-use super::{Change, Entry, MEMBERSHIPS, RegistryStore, journal, txn_put};
+use super::members::Context;
+use super::{RegistryStore, refuse};
 use crate::error::RegistryError;
-use crate::events;
+use crate::journal::{self, Entry, Kind};
+use crate::request::{RecordNotice, RecordRevocation};
 use crate::stored::StoredNotice;
 
-/// A validated `RecordWithdrawalNotice`.
-#[derive(Clone, Debug)]
-pub struct NoticeInput {
-    /// The treaty.
-    pub treaty: TreatyId,
-    /// The state.
-    pub state: StateCode,
-    /// The case.
-    pub case: CaseId,
-    /// The depositary's receipt.
-    pub received_on: Date,
-    /// Parliament's approval, if given.
-    pub approved_on: Option<Date>,
-    /// The statement of reasons.
-    pub reasons: String,
-    /// Sources.
-    pub sources: Vec<String>,
-}
-
-/// A validated `RecordRevocation`.
-#[derive(Clone, Debug)]
-pub struct RevocationInput {
-    /// The treaty.
-    pub treaty: TreatyId,
-    /// The state.
-    pub state: StateCode,
-    /// The case.
-    pub case: CaseId,
-    /// The day of the revocation.
-    pub revoked_on: Date,
-    /// Sources.
-    pub sources: Vec<String>,
-}
-
 impl RegistryStore {
-    /// Records a notice of withdrawal; recording the same case's notice again answers
-    /// the same and records nothing.
+    /// Records a notice of withdrawal; recording the same case's notice again answers the
+    /// same and records nothing.
     pub async fn record_notice(
         &self,
-        change: &Change,
-        input: NoticeInput,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: RecordNotice,
     ) -> Result<pb::RecordWithdrawalNoticeResponse, RegistryError> {
-        self.mutate("RecordWithdrawalNotice", change, move |txn, actor| {
-            let n = &input;
-            let mut cx = context(txn, &n.treaty, n.state)?;
+        let caller = caller.clone();
+        self.mutate(once, move |txn| {
+            let mut cx = Context::read(txn, &cmd.treaty, cmd.state)?;
             let rules = cx.treaty.rules();
-            let facts = cx.membership.facts().map_err(Abort::Rejected)?;
+            let facts = cx.membership.facts().or_else(refuse)?;
             let notice = NoticeFacts {
-                case: n.case.clone(),
-                received_on: n.received_on,
-                approved_on: n.approved_on,
+                case: cmd.case.clone(),
+                received_on: cmd.received_on,
+                approved_on: cmd.approved_on,
                 revoked_on: None,
             };
             let fact = facts
                 .check_notice(&notice, &rules, &cx.conflicts)
-                .map_err(refused("received_on"))?;
+                .map_err(Context::refused("received_on"))?;
             let effect = notice
                 .effect(&rules.withdrawal, &cx.conflicts)
-                .map_err(|e| refused("received_on")(e.into()))?;
+                .map_err(|e| Context::refused("received_on")(e.into()))?;
             if let CaseFact::New { period, .. } = fact {
+                let case = cmd.case.to_string();
                 cx.membership.periods[period].notices.push(StoredNotice {
-                    case: n.case.to_string(),
-                    received_on: n.received_on,
-                    approved_on: n.approved_on,
-                    reasons: n.reasons.clone(),
-                    sources: n.sources.clone(),
+                    case: case.clone(),
+                    received_on: cmd.received_on,
+                    approved_on: cmd.approved_on,
+                    reasons: cmd.reasons.clone(),
+                    sources: cmd.sources.clone(),
                     revoked_on: None,
                     revocation_sources: Vec::new(),
                 });
-                txn_put(txn, MEMBERSHIPS, &cx.key, &cx.membership)?;
-                let case = n.case.to_string();
-                let event = events::WithdrawalNoticeRecorded {
-                    treaty: n.treaty.as_str(),
-                    state: n.state.as_str(),
-                    case_id: &case,
-                    received_on: n.received_on,
-                    approved_on: n.approved_on,
-                    reasons: &n.reasons,
-                    expires_on: effect.expiry(),
-                    effective_on: effect.effective_on(),
-                };
-                journal(
+                cx.write(txn)?;
+                journal::append(
                     txn,
-                    actor,
+                    &caller,
                     Entry {
-                        kind: events::WITHDRAWAL_NOTICE_RECORDED,
-                        state: Some(n.state.as_str()),
-                        treaty: Some(n.treaty.as_str()),
-                        case: Some(&case),
-                        occurred_on: Some(n.received_on),
-                        sources: &n.sources,
-                        payload: events::payload(&event),
+                        kind: Kind::WithdrawalNoticeRecorded,
+                        subject: cx.subject(Some(&case)),
+                        occurred_on: Some(cmd.received_on),
+                        sources: &cmd.sources,
+                        event: &journal::WithdrawalNoticeRecorded {
+                            treaty: cmd.treaty.as_str(),
+                            state: cmd.state.as_str(),
+                            case_id: &case,
+                            received_on: cmd.received_on,
+                            approved_on: cmd.approved_on,
+                            reasons: &cmd.reasons,
+                            expires_on: effect.expiry(),
+                            effective_on: effect.effective_on(),
+                        },
                     },
                 );
             }
             Ok(pb::RecordWithdrawalNoticeResponse {
-                membership: Some(cx.answer(n.state, n.received_on)?),
+                membership: Some(cx.answer(cmd.received_on)?),
                 effective_on: effect.effective_on().map(date_to_wire),
             })
         })
         .await
     }
 
-    /// Records the revocation of a notice, only before its withdrawal takes effect;
-    /// revoking it again on the same day answers the same and records nothing.
+    /// Records the revocation of a notice, only before its withdrawal takes effect; revoking
+    /// it again on the same day answers the same and records nothing.
     pub async fn record_revocation(
         &self,
-        change: &Change,
-        input: RevocationInput,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: RecordRevocation,
     ) -> Result<pb::RecordRevocationResponse, RegistryError> {
-        self.mutate("RecordRevocation", change, move |txn, actor| {
-            let r = &input;
-            let mut cx = context(txn, &r.treaty, r.state)?;
+        let caller = caller.clone();
+        self.mutate(once, move |txn| {
+            let mut cx = Context::read(txn, &cmd.treaty, cmd.state)?;
             let rules = cx.treaty.rules();
-            let facts = cx.membership.facts().map_err(Abort::Rejected)?;
+            let facts = cx.membership.facts().or_else(refuse)?;
             let fact = facts
-                .check_revocation(&r.case, r.revoked_on, &rules, &cx.conflicts)
-                .map_err(refused("revoked_on"))?;
+                .check_revocation(&cmd.case, cmd.revoked_on, &rules, &cx.conflicts)
+                .map_err(Context::refused("revoked_on"))?;
             if let CaseFact::New { period, notice } = fact {
                 let stored = &mut cx.membership.periods[period].notices[notice];
-                stored.revoked_on = Some(r.revoked_on);
-                stored.revocation_sources = r.sources.clone();
-                txn_put(txn, MEMBERSHIPS, &cx.key, &cx.membership)?;
-                let case = r.case.to_string();
-                let event = events::RevocationRecorded {
-                    treaty: r.treaty.as_str(),
-                    state: r.state.as_str(),
-                    case_id: &case,
-                    revoked_on: r.revoked_on,
-                };
-                journal(
+                stored.revoked_on = Some(cmd.revoked_on);
+                stored.revocation_sources = cmd.sources.clone();
+                cx.write(txn)?;
+                let case = cmd.case.to_string();
+                journal::append(
                     txn,
-                    actor,
+                    &caller,
                     Entry {
-                        kind: events::REVOCATION_RECORDED,
-                        state: Some(r.state.as_str()),
-                        treaty: Some(r.treaty.as_str()),
-                        case: Some(&case),
-                        occurred_on: Some(r.revoked_on),
-                        sources: &r.sources,
-                        payload: events::payload(&event),
+                        kind: Kind::RevocationRecorded,
+                        subject: cx.subject(Some(&case)),
+                        occurred_on: Some(cmd.revoked_on),
+                        sources: &cmd.sources,
+                        event: &journal::RevocationRecorded {
+                            treaty: cmd.treaty.as_str(),
+                            state: cmd.state.as_str(),
+                            case_id: &case,
+                            revoked_on: cmd.revoked_on,
+                        },
                     },
                 );
             }
             Ok(pb::RecordRevocationResponse {
-                membership: Some(cx.answer(r.state, r.revoked_on)?),
+                membership: Some(cx.answer(cmd.revoked_on)?),
             })
         })
         .await

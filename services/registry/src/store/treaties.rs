@@ -1,44 +1,53 @@
 //! Treaties and states' approval procedures.
 
-use treaty_domain::StateCode;
-use treaty_ledger::Abort;
+use treaty_domain::{StateCode, TreatyId};
+use treaty_ledger::{Once, Subject};
 use treaty_proto::registry as pb;
+use treaty_runtime::Caller;
 
-use super::{
-    Change, Entry, PROCEDURES, RegistryStore, TREATIES, journal, storage, txn_get, txn_put,
-};
+use super::{RegistryStore, refuse};
 use crate::error::RegistryError;
-use crate::events;
-use crate::stored::{self, StoredProcedure, StoredTreaty};
-use crate::validate::Page;
+use crate::journal::{self, Entry, Kind};
+use crate::request::{CreateTreaty, Paged, SetProcedure};
+use crate::stored::{PROCEDURES, StoredClause, StoredProcedure, StoredTreaty, TREATIES};
 use crate::wire;
 
 impl RegistryStore {
     /// Registers a treaty; ALREADY_EXISTS when its id is taken.
     pub async fn create_treaty(
         &self,
-        change: &Change,
-        treaty: StoredTreaty,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: CreateTreaty,
     ) -> Result<pb::CreateTreatyResponse, RegistryError> {
-        self.mutate("CreateTreaty", change, move |txn, actor| {
-            let id = treaty.id.as_str();
-            if txn.tree(TREATIES).get(id.as_bytes())?.is_some() {
-                return Err(Abort::Rejected(RegistryError::TreatyExists {
-                    treaty: id.to_owned(),
-                }));
+        let caller = caller.clone();
+        let treaty = StoredTreaty {
+            id: cmd.id.to_string(),
+            title: cmd.title,
+            short_title: cmd.short_title,
+            depositary: cmd.depositary,
+            in_force_on: cmd.in_force_on,
+            entry_into_force_months: cmd.rules.entry_into_force.months_after_deposit,
+            clause: StoredClause::from_domain(cmd.rules.withdrawal, cmd.article),
+            sources: cmd.sources,
+        };
+        self.mutate(once, move |txn| {
+            let key = treaty.id.as_bytes();
+            if TREATIES.read::<RegistryError>(txn, key)?.is_some() {
+                return refuse(RegistryError::TreatyExists {
+                    treaty: treaty.id.clone(),
+                });
             }
-            txn_put(txn, TREATIES, id.as_bytes(), &treaty)?;
-            journal(
+            TREATIES.write(txn, key, &treaty)?;
+            journal::append(
                 txn,
-                actor,
+                &caller,
                 Entry {
-                    kind: events::TREATY_CREATED,
-                    state: None,
-                    treaty: Some(id),
-                    case: None,
+                    kind: Kind::TreatyCreated,
+                    subject: Subject::of(None, Some(&treaty.id), None),
                     occurred_on: None,
                     sources: &treaty.sources,
-                    payload: events::payload(&events::TreatyCreated { treaty: &treaty }),
+                    event: &journal::TreatyCreated { treaty: &treaty },
                 },
             );
             Ok(pb::CreateTreatyResponse {
@@ -49,58 +58,60 @@ impl RegistryStore {
     }
 
     /// A page of treaties by id, and whether more follow.
-    pub fn list_treaties(&self, page: &Page) -> Result<(Vec<StoredTreaty>, bool), RegistryError> {
-        let tree = self.ledger.tree(TREATIES);
-        let items = match &page.after {
-            None => tree.range::<&[u8], _>(..),
-            Some(after) => {
-                let mut start = after.as_bytes().to_vec();
-                start.push(0);
-                tree.range(start..)
-            }
-        };
+    pub fn list_treaties(
+        &self,
+        page: &Paged<TreatyId>,
+    ) -> Result<(Vec<StoredTreaty>, bool), RegistryError> {
+        let mut start = page
+            .after
+            .as_ref()
+            .map_or_else(Vec::new, |id| id.as_str().as_bytes().to_vec());
+        if page.after.is_some() {
+            start.push(0);
+        }
         let mut out = Vec::new();
-        for item in items {
-            let (_, v) = item.map_err(storage)?;
+        for item in TREATIES.scan(&self.ledger, &[], &start) {
+            let (_, treaty) = item?;
             if out.len() == page.size {
                 return Ok((out, true));
             }
-            out.push(stored::decode(TREATIES, &v)?);
+            out.push(treaty);
         }
         Ok((out, false))
     }
 
     /// A state's recorded approval procedure, if any.
     pub fn procedure(&self, state: StateCode) -> Result<Option<StoredProcedure>, RegistryError> {
-        self.get(PROCEDURES, state.as_str().as_bytes())
+        Ok(PROCEDURES.get(&self.ledger, state.as_str().as_bytes())?)
     }
 
     /// Sets a state's approval procedure.
     pub async fn set_procedure(
         &self,
-        change: &Change,
-        state: StateCode,
-        procedure: StoredProcedure,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: SetProcedure,
     ) -> Result<pb::SetApprovalProcedureResponse, RegistryError> {
-        self.mutate("SetApprovalProcedure", change, move |txn, actor| {
+        let caller = caller.clone();
+        let state = cmd.state;
+        let procedure = StoredProcedure::from_domain(&cmd.procedure, cmd.sources);
+        self.mutate(once, move |txn| {
             let code = state.as_str();
-            let before: Option<StoredProcedure> = txn_get(txn, PROCEDURES, code.as_bytes())?;
-            txn_put(txn, PROCEDURES, code.as_bytes(), &procedure)?;
-            journal(
+            let before = PROCEDURES.read::<RegistryError>(txn, code.as_bytes())?;
+            PROCEDURES.write(txn, code.as_bytes(), &procedure)?;
+            journal::append(
                 txn,
-                actor,
+                &caller,
                 Entry {
-                    kind: events::APPROVAL_PROCEDURE_SET,
-                    state: Some(code),
-                    treaty: None,
-                    case: None,
+                    kind: Kind::ApprovalProcedureSet,
+                    subject: Subject::of(Some(code), None, None),
                     occurred_on: None,
                     sources: &procedure.sources,
-                    payload: events::payload(&events::ApprovalProcedureSet {
+                    event: &journal::ApprovalProcedureSet {
                         state: code,
                         procedure: &procedure,
                         replaced: before.is_some(),
-                    }),
+                    },
                 },
             );
             Ok(pb::SetApprovalProcedureResponse {

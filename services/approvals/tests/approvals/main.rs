@@ -1,0 +1,9 @@
+//! The approvals service's tests, in one binary (each test binary relinks tonic and sled).
+
+mod invalid;
+mod queries;
+mod refusals;
+mod relay;
+mod scheduler;
+mod support;
+mod workflow;

@@ -1,0 +1,264 @@
+//! Every request, validated into a command: each wrong field becomes one field violation (the
+//! validators and limits of `treaty_proto::fields`), and a request with any violation changes
+//! nothing.
+//!
+//! An `Append`'s entries are rebuilt as the records their source stored and checked against
+//! the hashes it gave them. Their bytes are hashed as sent, so identifiers must already be
+//! canonical (`fields::exact`) and text is checked against the shared limits but kept exactly
+//! as sent. The filters of the reads are read like any other request's (trimmed, state codes
+//! in either case).
+
+use jiff::Timestamp;
+use treaty_domain::{CaseId, StateCode, TreatyId};
+use treaty_ledger::{Hash, Record, Subject};
+use treaty_proto::Violations;
+use treaty_proto::audit as pb;
+use treaty_proto::fields::{self, RequestId};
+use treaty_proto::page::{Listing, Paged};
+use treaty_proto::wire;
+
+use crate::error::AuditError;
+
+/// The most entries one `Append` may carry.
+pub const MAX_ENTRIES_PER_APPEND: usize = 1000;
+/// The largest payload one entry may carry, in bytes.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// The longest source name, in bytes.
+pub const MAX_SOURCE_NAME: usize = 64;
+/// The longest entry kind, in bytes.
+pub const MAX_KIND: usize = 128;
+
+/// A validated `Append`: consecutive records of one source, each matching its hash. Without
+/// records it asks where the source stands.
+#[derive(Clone, Debug)]
+pub struct Append {
+    pub request_id: Option<RequestId>,
+    pub source: String,
+    pub records: Vec<Record>,
+}
+
+/// Which entries a listing wants; unset filters match every entry.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub source: Option<String>,
+    pub state: Option<StateCode>,
+    pub treaty: Option<TreatyId>,
+    pub case: Option<CaseId>,
+}
+
+/// A `GetHistory` or `ListEntries`: the entries wanted and the page.
+#[derive(Clone, Debug)]
+pub struct EntriesQuery {
+    pub filter: Filter,
+    /// The page; its position is a global sequence.
+    pub page: Paged<u64>,
+}
+
+/// Checks a source name: a service's short name of lowercase letters, digits and dashes.
+fn source_name(v: &mut Violations, field: &str, source: &str) {
+    let ok = !source.is_empty()
+        && source.len() <= MAX_SOURCE_NAME
+        && source.starts_with(|c: char| c.is_ascii_lowercase())
+        && source
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !ok {
+        v.add(
+            field,
+            format!("a source is a service name of at most {MAX_SOURCE_NAME} lowercase letters, digits and dashes, e.g. `registry`"),
+        );
+    }
+}
+
+fn kind(v: &mut Violations, field: &str, kind: &str) {
+    let ok = !kind.is_empty()
+        && kind.len() <= MAX_KIND
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !ok {
+        v.add(
+            field,
+            format!("a kind is a dotted name of at most {MAX_KIND} letters, digits and `_`, e.g. `withdrawal.instrument_deposited`"),
+        );
+    }
+}
+
+fn hash(v: &mut Violations, field: &str, bytes: &[u8]) -> Option<Hash> {
+    let hash = bytes.try_into().ok();
+    if hash.is_none() {
+        v.add(
+            field,
+            format!("a SHA-256 hash is 32 bytes, got {}", bytes.len()),
+        );
+    }
+    hash
+}
+
+fn recorded_at(
+    v: &mut Violations,
+    field: &str,
+    ts: Option<&prost_types::Timestamp>,
+) -> Option<Timestamp> {
+    match ts.map(wire::timestamp_from_wire) {
+        Some(Some(ts)) => Some(ts),
+        Some(None) => {
+            v.add(field, "not a valid instant");
+            None
+        }
+        None => {
+            v.add(field, "required: the instant the source stored the entry");
+            None
+        }
+    }
+}
+
+/// Reads entry `i` of `source` back into the record its source stored, with the hash the
+/// source gave it (checked by [`append`] once every entry is readable).
+fn entry(v: &mut Violations, source: &str, i: usize, e: &pb::SourceEntry) -> Option<Record> {
+    let f = |name: &str| format!("entries[{i}].{name}");
+    if e.sequence == 0 {
+        v.add(f("sequence"), "sequences start at 1");
+    }
+    let prev_hash = hash(v, &f("prev_hash"), &e.prev_hash);
+    let own_hash = hash(v, &f("hash"), &e.hash);
+    kind(v, &f("kind"), &e.kind);
+    let state = fields::exact::optional_state(v, &f("state"), &e.state);
+    let treaty = fields::exact::optional_treaty(v, &f("treaty"), &e.treaty);
+    let case = fields::exact::optional_case(v, &f("case_id"), &e.case_id);
+    // Checked against the shared limits, but kept as sent: the source's hash covers them.
+    fields::required_text(v, &f("actor"), &e.actor);
+    let occurred_on = fields::optional_date(v, &f("occurred_on"), e.occurred_on.as_ref());
+    let recorded_at = recorded_at(v, &f("recorded_at"), e.recorded_at.as_ref());
+    fields::sources(v, &f("sources"), &e.sources);
+    if e.payload.len() > MAX_PAYLOAD_BYTES {
+        v.add(
+            f("payload"),
+            format!("at most {MAX_PAYLOAD_BYTES} bytes, got {}", e.payload.len()),
+        );
+    }
+    // A field given but unreadable left a violation, so the record below is never used.
+    let case = case.map(|c| c.to_string());
+    Some(Record {
+        sequence: e.sequence,
+        prev_hash: prev_hash?,
+        hash: own_hash?,
+        source: source.to_owned(),
+        kind: e.kind.clone(),
+        subject: Subject::of(
+            state.map(|s| s.as_str()),
+            treaty.as_ref().map(TreatyId::as_str),
+            case.as_deref(),
+        ),
+        actor: e.actor.clone(),
+        occurred_on,
+        recorded_at: recorded_at?,
+        sources: e.sources.clone(),
+        payload: e.payload.clone(),
+        origin: None,
+    })
+}
+
+/// An `Append` request: INVALID_ARGUMENT for a malformed one, DATA_LOSS naming the first
+/// entry that does not match its hash.
+pub fn append(req: &pb::AppendRequest) -> Result<Append, AuditError> {
+    let mut v = Violations::new();
+    let request_id = fields::request_id(&mut v, &req.request_id);
+    source_name(&mut v, "source", &req.source);
+    if req.entries.len() > MAX_ENTRIES_PER_APPEND {
+        v.add(
+            "entries",
+            format!("at most {MAX_ENTRIES_PER_APPEND} entries per request, got {}; send the rest in the next request", req.entries.len()),
+        );
+    }
+    let entries = &req.entries[..req.entries.len().min(MAX_ENTRIES_PER_APPEND)];
+    // Every entry is read (not only up to the first wrong one), so each gets its violations.
+    let read: Vec<Option<Record>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| entry(&mut v, &req.source, i, e))
+        .collect();
+    let records: Option<Vec<Record>> = read.into_iter().collect();
+    for (i, pair) in entries.windows(2).enumerate() {
+        let expected = pair[0].sequence.wrapping_add(1);
+        if pair[1].sequence != expected {
+            v.add(
+                format!("entries[{}].sequence", i + 1),
+                format!("entries must be consecutive: expected {expected}"),
+            );
+        }
+    }
+    let records = v.finish(records)?;
+    if let Some(altered) = records.iter().find(|r| r.compute_hash() != r.hash) {
+        return Err(AuditError::HashMismatch {
+            source_name: req.source.clone(),
+            sequence: altered.sequence,
+        });
+    }
+    Ok(Append {
+        request_id,
+        source: req.source.clone(),
+        records,
+    })
+}
+
+/// A `GetHistory` request: one state's entries, optionally only one treaty's.
+pub fn history(req: &pb::GetHistoryRequest) -> Result<EntriesQuery, Violations> {
+    let mut v = Violations::new();
+    let state = fields::state(&mut v, "state", &req.state);
+    let treaty = fields::optional_treaty(&mut v, "treaty", &req.treaty);
+    let listing = Listing::new(
+        "GetHistory",
+        &[
+            state.map_or("", |s| s.as_str()),
+            treaty.as_ref().map_or("", TreatyId::as_str),
+        ],
+    );
+    let page = listing.paged(&mut v, req.page_size, &req.page_token);
+    let query = state.map(|state| EntriesQuery {
+        filter: Filter {
+            state: Some(state),
+            treaty,
+            ..Filter::default()
+        },
+        page,
+    });
+    v.finish(query)
+}
+
+/// A `ListEntries` request. `after_sequence` is a filter like the others: a page continues
+/// after its token's position or after `after_sequence`, whichever is later.
+pub fn entries(req: &pb::ListEntriesRequest) -> Result<EntriesQuery, Violations> {
+    let mut v = Violations::new();
+    let source = (!req.source.is_empty()).then(|| {
+        source_name(&mut v, "source", &req.source);
+        req.source.clone()
+    });
+    let state = fields::optional_state(&mut v, "state", &req.state);
+    let treaty = fields::optional_treaty(&mut v, "treaty", &req.treaty);
+    let case = fields::optional_case(&mut v, "case_id", &req.case_id);
+    let listing = Listing::new(
+        "ListEntries",
+        &[
+            source.as_deref().unwrap_or(""),
+            state.map_or("", |s| s.as_str()),
+            treaty.as_ref().map_or("", TreatyId::as_str),
+            &case.as_ref().map(CaseId::to_string).unwrap_or_default(),
+        ],
+    );
+    let mut page = listing.paged::<u64>(&mut v, req.page_size, &req.page_token);
+    page.after = page
+        .after
+        .max(Some(req.after_sequence))
+        .filter(|&after| after > 0);
+    let query = EntriesQuery {
+        filter: Filter {
+            source,
+            state,
+            treaty,
+            case,
+        },
+        page,
+    };
+    v.into_result(query)
+}

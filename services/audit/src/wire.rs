@@ -1,0 +1,91 @@
+//! Log records and verification reports as API messages.
+
+use treaty_ledger::{Problem, ProblemKind, Record};
+use treaty_proto::audit as pb;
+use treaty_proto::wire::{opt_date_to_wire, timestamp_to_wire};
+
+use crate::store::{SourceReport, Verification};
+
+/// A global log record as an API entry: its source, source sequence, source hash and
+/// `recorded_at` come from its origin.
+pub fn entry(r: &Record) -> pb::Entry {
+    let origin = r.origin.as_ref();
+    pb::Entry {
+        name: format!("entries/{}", r.sequence),
+        sequence: r.sequence,
+        source: origin.map_or_else(|| r.source.clone(), |o| o.source.clone()),
+        source_sequence: origin.map_or(0, |o| o.sequence),
+        kind: r.kind.clone(),
+        state: r.subject.state.clone().unwrap_or_default(),
+        treaty: r.subject.treaty.clone().unwrap_or_default(),
+        case_id: r.subject.case.clone().unwrap_or_default(),
+        actor: r.actor.clone(),
+        occurred_on: opt_date_to_wire(r.occurred_on),
+        recorded_at: Some(timestamp_to_wire(
+            origin.map_or(r.recorded_at, |o| o.recorded_at),
+        )),
+        received_at: Some(timestamp_to_wire(r.recorded_at)),
+        sources: r.sources.clone(),
+        details: String::from_utf8_lossy(&r.payload).into_owned(),
+        hash: r.hash.to_vec(),
+        prev_hash: r.prev_hash.to_vec(),
+        source_hash: origin.map(|o| o.hash.to_vec()).unwrap_or_default(),
+    }
+}
+
+/// A source's own journal record as the entry an `Append` carries (what the shipper sends).
+pub fn source_entry(r: &Record) -> pb::SourceEntry {
+    pb::SourceEntry {
+        sequence: r.sequence,
+        prev_hash: r.prev_hash.to_vec(),
+        hash: r.hash.to_vec(),
+        kind: r.kind.clone(),
+        state: r.subject.state.clone().unwrap_or_default(),
+        treaty: r.subject.treaty.clone().unwrap_or_default(),
+        case_id: r.subject.case.clone().unwrap_or_default(),
+        actor: r.actor.clone(),
+        occurred_on: opt_date_to_wire(r.occurred_on),
+        recorded_at: Some(timestamp_to_wire(r.recorded_at)),
+        sources: r.sources.clone(),
+        payload: r.payload.clone(),
+    }
+}
+
+fn problem_kind(k: ProblemKind) -> pb::ProblemKind {
+    match k {
+        ProblemKind::Altered => pb::ProblemKind::Altered,
+        ProblemKind::Missing => pb::ProblemKind::Missing,
+        ProblemKind::Reordered => pb::ProblemKind::Reordered,
+        ProblemKind::Undecodable => pb::ProblemKind::Undecodable,
+    }
+}
+
+fn problem(p: &Problem) -> pb::Problem {
+    pb::Problem {
+        sequence: p.sequence,
+        kind: problem_kind(p.kind).into(),
+        detail: p.detail.clone(),
+    }
+}
+
+fn source_report(s: &SourceReport) -> pb::SourceReport {
+    pb::SourceReport {
+        source: s.source.clone(),
+        head_sequence: s.head.0,
+        head_hash: s.head.1.to_vec(),
+        problem: s.problem.as_ref().map(problem),
+    }
+}
+
+/// The answer of `Verify`: the global log's report and one per source.
+pub fn verification(v: &Verification) -> pb::VerifyResponse {
+    let global = &v.global;
+    pb::VerifyResponse {
+        ok: global.is_clean() && v.sources.iter().all(|s| s.problem.is_none()),
+        checked: global.checked,
+        head_sequence: global.head.0,
+        head_hash: global.head.1.to_vec(),
+        problem: global.problem.as_ref().map(problem),
+        sources: v.sources.iter().map(source_report).collect(),
+    }
+}

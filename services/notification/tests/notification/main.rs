@@ -1,0 +1,7 @@
+//! The notification service's tests, in one binary (each test binary relinks tonic and sled).
+
+mod inbox;
+mod peers;
+mod publish;
+mod subscribe;
+mod support;

@@ -1,0 +1,10 @@
+//! The registry service's tests, in one binary (each test binary relinks tonic and sled).
+
+mod common;
+mod conflicts;
+mod journal;
+mod memberships;
+mod states;
+mod suspensions;
+mod treaties;
+mod withdrawals;
