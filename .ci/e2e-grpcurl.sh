@@ -58,7 +58,7 @@ expect 'apmbc-IS-1-effect effect IS apmbc' "France receives the effect notice"
 expect '"status": "MEMBERSHIP_STATUS_WITHDRAWAL_NOTIFIED"' "the registry shows the notice as of 2026-03-01"
 expect '"kind": "approvals.instrument_deposited"' "the audit history has the deposit"
 expect 'google.rpc.BadRequest' "grpcurl -v prints the field violations of a refusal"
-expect '"reason": "INVALID_FIELDS"' "grpcurl -v prints the ErrorInfo of a refusal"
+expect '"reason":"INVALID_FIELDS"' "grpcurl -v prints the ErrorInfo of a refusal"
 if grep -q 'is not recognized' "$work/out"; then
   echo "FAIL - an error detail type is unknown to reflection"; fails=$((fails + 1))
 else echo "ok   - every error detail type is known to reflection"; fi
