@@ -1,6 +1,7 @@
 //! The approvals service's tests, in one binary (each test binary relinks tonic and sled).
 
 mod invalid;
+mod once;
 mod queries;
 mod refusals;
 mod relay;

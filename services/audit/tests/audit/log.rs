@@ -455,3 +455,65 @@ async fn verify_is_clean_on_an_intact_log_and_names_the_first_altered_entry() {
 fn stopped_dir(stopped: &treaty_testkit::StoppedNode) -> std::path::PathBuf {
     stopped.data_dir().to_path_buf()
 }
+
+#[tokio::test]
+async fn an_append_reusing_a_request_id_for_other_entries_is_refused_and_drops_nothing() {
+    let node = TestNode::start(vec![Role::Audit]).await;
+    let records = journal(SOURCE, &BALTIC_STEPS).await;
+    let mut audit = node.audit();
+    audit
+        .append(append(SOURCE, "batch", &records[..2]))
+        .await
+        .expect("the first batch");
+    // Today the second batch under the same key was answered with the first batch's result,
+    // and its entries were silently dropped.
+    let err = audit
+        .append(append(SOURCE, "batch", &records[2..]))
+        .await
+        .expect_err("the key belongs to the first batch");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        treaty_testkit::reason(&err).as_deref(),
+        Some("REQUEST_ID_REUSED")
+    );
+    assert_eq!(treaty_testkit::violated_fields(&err), ["request_id"]);
+    let sent = audit
+        .append(append(SOURCE, "next", &records[2..]))
+        .await
+        .expect("the entries under their own key")
+        .into_inner();
+    assert_eq!(
+        (sent.accepted, sent.source_head),
+        (3, 5),
+        "nothing was dropped"
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_wrong_entries_make_one_small_error() {
+    let node = TestNode::start(vec![Role::Audit]).await;
+    let records = journal(SOURCE, &BALTIC_STEPS).await;
+    let mut request = append(SOURCE, "", &records[..1]);
+    let entry = request.entries[0].clone();
+    request.entries = (1..=1000)
+        .map(|sequence| pb::SourceEntry {
+            sequence,
+            kind: "not a kind!".repeat(100),
+            state: "xx".into(),
+            ..entry.clone()
+        })
+        .collect();
+    let err = node
+        .audit()
+        .append(request)
+        .await
+        .expect_err("every entry is wrong");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().len() < 2_000, "{} bytes", err.message().len());
+    assert!(err.message().contains("more"), "{}", err.message());
+    assert!(
+        err.details().len() < 16 * 1024,
+        "{} bytes of details",
+        err.details().len()
+    );
+}

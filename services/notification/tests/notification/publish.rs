@@ -384,3 +384,25 @@ async fn revoking_a_deposited_withdrawal_publishes_a_revocation_notice() {
         ottawa_recipients_but_lt()
     );
 }
+
+#[tokio::test]
+async fn a_request_id_reused_for_another_notice_is_refused_and_publishes_nothing() {
+    let node = TestNode::start_all().await;
+    let case = approved_ottawa_lt(&node).await;
+    let first = publish(&node, "n1", lt_deposit("first", &case))
+        .await
+        .expect("the first notice");
+    let err = publish(&node, "n1", lt_deposit("second", &case))
+        .await
+        .expect_err("the key belongs to the first notice");
+    assert_eq!(violated_fields(&err), ["request_id"]);
+    assert_eq!(reason(&err), "REQUEST_ID_REUSED");
+    let missing = get_notice(&node, "second")
+        .await
+        .expect_err("not published");
+    assert_eq!(missing.code(), Code::NotFound);
+    let again = publish(&node, "n1", lt_deposit("first", &case))
+        .await
+        .expect("the first request again");
+    assert_eq!(again, first);
+}

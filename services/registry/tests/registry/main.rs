@@ -2,6 +2,7 @@
 
 mod common;
 mod conflicts;
+mod errors;
 mod journal;
 mod memberships;
 mod states;
