@@ -76,9 +76,7 @@ impl Scale {
 pub struct Figure {
     /// What was measured.
     pub name: String,
-    /// Its value.
     pub value: f64,
-    /// Its unit.
     pub unit: &'static str,
     /// What it is compared with.
     pub baseline_name: String,

@@ -22,7 +22,6 @@ pub struct TreatyFact {
     pub id: &'static str,
     /// How the withdrawal CSV names it.
     pub csv_name: &'static str,
-    /// Full title.
     pub title: &'static str,
     /// Common short title.
     pub short_title: &'static str,
@@ -67,9 +66,7 @@ pub const DEPOSITARY: &str = "Secretary-General of the United Nations";
 /// A signature or a consent to be bound.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsentFact {
-    /// The treaty identifier.
     pub treaty: String,
-    /// The state.
     pub state: StateCode,
     /// Signature or the kind of consent.
     pub kind: ConsentKind,
@@ -133,11 +130,8 @@ impl StepKind {
 /// One dated (or undated) step of a withdrawal or suspension.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepFact {
-    /// The treaty identifier.
     pub treaty: String,
-    /// The state.
     pub state: StateCode,
-    /// What happened.
     pub kind: StepKind,
     /// When, if the sources give it.
     pub on: Option<Date>,

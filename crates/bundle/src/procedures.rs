@@ -12,7 +12,6 @@ use jiff::civil::Date;
 /// A chamber of a state's procedure and its threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChamberRule {
-    /// The chamber's name.
     pub name: &'static str,
     /// `Some((yes, seats))` for "at least `yes` of `seats`", `None` for a simple majority.
     pub at_least: Option<(u32, u32)>,
@@ -21,7 +20,6 @@ pub struct ChamberRule {
 /// A state's procedure for approving a withdrawal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Procedure {
-    /// ISO 3166-1 alpha-2 code.
     pub state: &'static str,
     /// The chambers, in voting order.
     pub chambers: &'static [ChamberRule],
@@ -98,15 +96,11 @@ pub enum Count {
 /// One chamber vote of a bundled withdrawal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Vote {
-    /// The treaty identifier.
     pub treaty: &'static str,
-    /// ISO 3166-1 alpha-2 code.
     pub state: &'static str,
-    /// The chamber.
     pub chamber: &'static str,
     /// The date, when known.
     pub on: Option<Date>,
-    /// The count.
     pub count: Count,
     /// Whether it is the chamber's final vote.
     pub final_reading: bool,

@@ -19,7 +19,6 @@ pub enum DomainError {
         did_you_mean(suggestions)
     )]
     UnknownStateCode {
-        /// What was given.
         input: String,
         /// The closest known codes, best first.
         suggestions: Vec<StateCode>,
@@ -28,14 +27,10 @@ pub enum DomainError {
     #[error(
         "{input:?} is not a treaty id; use a lower-case slug of 2 to 32 letters, digits or hyphens that starts with a letter, such as apmbc"
     )]
-    InvalidTreatyId {
-        /// What was given.
-        input: String,
-    },
+    InvalidTreatyId { input: String },
     /// The input is not a withdrawal case id.
     #[error("{input:?} is not a withdrawal case id: {reason}")]
     InvalidCaseId {
-        /// What was given.
         input: String,
         /// What is wrong with it and how to write it.
         reason: &'static str,
@@ -65,14 +60,10 @@ pub enum DomainError {
     #[error(
         "the chamber {name:?} is listed twice in the approval procedure; list each chamber once, in the order they vote"
     )]
-    DuplicateChamber {
-        /// The repeated name.
-        name: String,
-    },
+    DuplicateChamber { name: String },
     /// A chamber's threshold cannot be met or makes no sense.
     #[error("the threshold of the chamber {chamber:?} is impossible: {reason}")]
     ImpossibleThreshold {
-        /// The chamber's name.
         chamber: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -87,7 +78,6 @@ pub enum DomainError {
         "the armed conflict {name:?} is said to end on {ended}, before it began on {began}; check the dates"
     )]
     ConflictEndsBeforeItBegins {
-        /// The conflict's name.
         name: String,
         /// When it began.
         began: Date,
@@ -98,10 +88,7 @@ pub enum DomainError {
     #[error(
         "{flag:?} is not a UN Treaty Collection consent flag; use \"\" (ratification), \"a\" (accession), \"d\" (succession), \"A\" (acceptance) or \"AA\" (approval)"
     )]
-    UnknownUntcFlag {
-        /// What was given.
-        flag: String,
-    },
+    UnknownUntcFlag { flag: String },
     /// A membership period was started by a signature, which does not bind a state.
     #[error(
         "a signature does not make a state a party; a membership period starts with ratification, acceptance, approval, accession or succession"
@@ -146,7 +133,6 @@ pub enum TransitionError {
     DateWentBackwards {
         /// What kind of step it is.
         step: &'static str,
-        /// Its date.
         on: Date,
         /// The date of the latest dated step already recorded.
         latest: Date,
@@ -186,18 +172,13 @@ pub enum TransitionError {
     },
     /// A chamber voted again after passing its final vote.
     #[error("the {chamber} has already passed its final vote on this withdrawal")]
-    AlreadyFinal {
-        /// The chamber.
-        chamber: String,
-    },
+    AlreadyFinal { chamber: String },
     /// A tally counts more votes than the chamber has seats.
     #[error(
         "the {chamber} has {seats} seats but the tally counts {counted} votes; check the numbers"
     )]
     TallyExceedsSeats {
-        /// The chamber.
         chamber: String,
-        /// Its seats.
         seats: u32,
         /// Yes, no and abstentions added up.
         counted: u64,
@@ -269,7 +250,6 @@ pub enum TransitionError {
     /// A deferral was not dated on the day the notice period expired.
     #[error("a deferral happens on the day the notice period expires, {expiry}, not on {on}")]
     NotTheExpiryDate {
-        /// The date given.
         on: Date,
         /// The expiry of the notice period.
         expiry: Date,
@@ -279,7 +259,6 @@ pub enum TransitionError {
         "the armed conflict {conflict:?} was not going on when the notice period expired on {expiry}, so it does not defer the withdrawal"
     )]
     ConflictNotOnExpiry {
-        /// The conflict's name.
         conflict: String,
         /// The expiry of the notice period.
         expiry: Date,
@@ -305,7 +284,6 @@ pub enum TransitionError {
     /// The withdrawal was said to take effect on another day than the law gives.
     #[error("the withdrawal takes effect on {effective_on}, not on {on}; record it with that date")]
     NotTheEffectiveDate {
-        /// The date given.
         on: Date,
         /// The date the rules give.
         effective_on: Date,

@@ -92,7 +92,6 @@
 //! assert_eq!(case.status(), WithdrawalStatus::Effective);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![warn(missing_docs)]
 
 mod calendar;
 mod clause;

@@ -63,7 +63,6 @@ impl NoticeKind {
 pub struct CirculationBeforeReceipt {
     /// The circulation date asked for.
     pub circulated_on: Date,
-    /// The day of receipt.
     pub received_on: Date,
 }
 

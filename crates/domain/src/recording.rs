@@ -99,12 +99,7 @@ pub enum MembershipError {
     #[error(
         "the notice of case {case} is already recorded as received on {received_on}; a case gives one notice"
     )]
-    NoticeAlreadyRecorded {
-        /// The case.
-        case: CaseId,
-        /// The recorded receipt.
-        received_on: Date,
-    },
+    NoticeAlreadyRecorded { case: CaseId, received_on: Date },
     /// The clause counts from parliament's approval, whose date was not given.
     #[error(
         "this treaty's notice period runs from parliament's approval; give the day parliament completed its approval"
@@ -119,15 +114,11 @@ pub enum MembershipError {
         starts_on: Date,
         /// The day it would expire.
         expiry: Date,
-        /// The day of receipt.
         received_on: Date,
     },
     /// No notice of this case is recorded.
     #[error("no notice of withdrawal of case {case} is recorded for this state and treaty")]
-    NoSuchNotice {
-        /// The case.
-        case: CaseId,
-    },
+    NoSuchNotice { case: CaseId },
     /// A revocation is dated before the notice it revokes.
     #[error(
         "the revocation is dated {on}, before the depositary received the notice on {received_on}; check the dates"
@@ -140,12 +131,7 @@ pub enum MembershipError {
     },
     /// The notice was already revoked, on another day.
     #[error("the notice of case {case} was already revoked on {revoked_on}")]
-    AlreadyRevoked {
-        /// The case.
-        case: CaseId,
-        /// The recorded revocation.
-        revoked_on: Date,
-    },
+    AlreadyRevoked { case: CaseId, revoked_on: Date },
     /// A revocation came on or after the day the withdrawal took effect.
     #[error(
         "a withdrawal can only be revoked before it takes effect (VCLT Art. 68); it takes effect on {effective_on}, so a revocation on {on} is too late; rejoining needs a new accession"

@@ -97,7 +97,6 @@ pub struct ChamberVote {
     pub chamber: String,
     /// The day of the vote.
     pub on: Option<Date>,
-    /// The result.
     pub tally: Tally,
     /// Whether this is the chamber's final vote; an earlier reading is recorded but decides
     /// nothing.

@@ -59,7 +59,6 @@ pub(crate) enum Phase {
 pub struct Notice {
     /// The day the depositary received the instrument.
     pub received_on: Date,
-    /// The statement of reasons.
     pub reasons: String,
     /// The day the notice period is counted from.
     pub period_starts_on: Date,
@@ -163,10 +162,7 @@ impl fmt::Display for WithdrawalStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PendingApproval {
     /// The final vote of this chamber.
-    ChamberVote {
-        /// The chamber's name.
-        chamber: String,
-    },
+    ChamberVote { chamber: String },
     /// The head of state's assent.
     HeadOfStateAssent,
 }

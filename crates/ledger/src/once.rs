@@ -130,7 +130,6 @@ pub struct Once {
     "request_id {request_id:?} was already used for a different {operation} request; use a new request_id for a new request, or resend the first request unchanged to get its answer"
 )]
 pub struct KeyReused {
-    /// The operation.
     pub operation: String,
     /// The reused request id.
     pub request_id: String,

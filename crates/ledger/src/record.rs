@@ -30,7 +30,6 @@ pub struct Subject {
 pub struct NewRecord {
     /// What happened, e.g. `approvals.ChamberVoteRecorded`.
     pub kind: String,
-    /// What it is about.
     pub subject: Subject,
     /// The authenticated principal that made the change.
     pub actor: String,
@@ -113,17 +112,13 @@ pub struct Record {
     pub hash: Hash,
     /// The ledger's source, or `origin.source` for a record copied into the global log.
     pub source: String,
-    /// What happened.
     pub kind: String,
-    /// What it is about.
     pub subject: Subject,
-    /// Who did it.
     pub actor: String,
     /// The civil date the step happened, as asserted by the recorder.
     pub occurred_on: Option<Date>,
     /// When this ledger stored it (from the injected clock).
     pub recorded_at: Timestamp,
-    /// Citations.
     pub sources: Vec<String>,
     /// Opaque caller bytes.
     pub payload: Vec<u8>,

@@ -10,11 +10,9 @@ pub enum NodeError {
     /// A service's storage could not be opened.
     #[error("cannot open the {service} store in {dir}: {reason}")]
     Storage {
-        /// The service.
         service: &'static str,
         /// Its data directory.
         dir: String,
-        /// Why.
         reason: String,
     },
     /// A service this process runs needs a peer that is neither local nor configured.
@@ -24,7 +22,6 @@ pub enum NodeError {
     MissingPeer {
         /// The service that needs it.
         service: &'static str,
-        /// The peer.
         peer: &'static str,
         /// The variable to set.
         variable: &'static str,

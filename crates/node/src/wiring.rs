@@ -24,7 +24,6 @@ use crate::{NodeError, Role};
 pub struct NodeSpec {
     /// The services to run in this process.
     pub roles: Vec<Role>,
-    /// The effective configuration.
     pub config: Config,
     /// The clock: `recorded_at` stamps and "today" for the scheduler (the system clock outside tests).
     pub clock: Arc<dyn Clock>,

@@ -16,7 +16,6 @@ pub enum Error {
         "log filter {filter:?} is invalid ({reason}); expected something like info or treaty=debug,h2=warn"
     )]
     InvalidLogFilter {
-        /// The filter as given.
         filter: String,
         /// The parser's complaint.
         reason: String,
@@ -24,7 +23,6 @@ pub enum Error {
     /// The listen address could not be bound, for example because it is in use.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
-        /// The address asked for.
         addr: SocketAddr,
         /// The operating system's error.
         source: std::io::Error,
@@ -46,7 +44,6 @@ pub enum Error {
         "peer URL {url:?} is invalid ({reason}); expected an http:// URL such as http://registry:50051"
     )]
     InvalidPeerUrl {
-        /// The URL as given.
         url: String,
         /// Why it was refused.
         reason: String,

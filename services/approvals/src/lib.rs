@@ -54,9 +54,7 @@ pub const ERROR_DOMAIN: &str = "treaty.approvals.v1";
 /// The services the approvals service calls.
 #[derive(Clone, Debug)]
 pub struct Peers {
-    /// The registry.
     pub registry: Channel,
-    /// The notification service.
     pub notification: Channel,
     /// Deadlines for calls to them.
     pub client: ClientConfig,

@@ -17,7 +17,6 @@ pub struct PublishNotice {
     pub notice_id: String,
     pub kind: NoticeKind,
     pub treaty: TreatyId,
-    /// The withdrawing state.
     pub state: StateCode,
     pub case: CaseId,
     /// The depositary's receipt of the instrument.
@@ -30,7 +29,6 @@ pub struct PublishNotice {
     pub effective_on: Option<Date>,
     /// The day as of which the bound states receive it (`NoticeKind::recipients_as_of`).
     pub recipients_as_of: Date,
-    /// The statement of reasons.
     pub reasons: String,
     pub text: String,
     pub sources: Vec<String>,

@@ -130,7 +130,6 @@ pub struct StoredNotice {
     pub notice_id: String,
     pub kind: StoredNoticeKind,
     pub treaty: String,
-    /// The withdrawing state.
     pub state: String,
     /// The withdrawal case, e.g. `apmbc-LT-1`.
     pub case: String,
@@ -139,7 +138,6 @@ pub struct StoredNotice {
     pub circulated_on: Date,
     /// The day the withdrawal takes or took effect.
     pub effective_on: Option<Date>,
-    /// The statement of reasons.
     pub reasons: String,
     pub text: String,
     pub sources: Vec<String>,

@@ -29,7 +29,6 @@ const BATCH: usize = 64;
 #[derive(Debug)]
 pub struct Subscription {
     pub store: NotificationStore,
-    /// Whose inbox.
     pub recipient: Recipient,
     /// The last cursor the subscriber has seen.
     pub after: u64,
@@ -37,7 +36,6 @@ pub struct Subscription {
     pub caller: Caller,
     /// Stamps `delivered_at`.
     pub clock: Arc<dyn Clock>,
-    /// Ends the stream.
     pub shutdown: Shutdown,
 }
 

@@ -55,7 +55,6 @@ pub enum StoredRunsFrom {
 /// A treaty's withdrawal clause.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredClause {
-    /// Months of notice.
     pub notice_months: u8,
     /// What the period runs from.
     pub runs_from: StoredRunsFrom,
@@ -70,11 +69,8 @@ pub struct StoredClause {
 pub struct StoredTreaty {
     /// The treaty id, e.g. `apmbc`.
     pub id: String,
-    /// Full title.
     pub title: String,
-    /// Short title.
     pub short_title: String,
-    /// The depositary.
     pub depositary: String,
     /// The day the treaty entered into force.
     pub in_force_on: Date,
@@ -82,7 +78,6 @@ pub struct StoredTreaty {
     pub entry_into_force_months: u8,
     /// The withdrawal clause.
     pub clause: StoredClause,
-    /// Sources.
     pub sources: Vec<String>,
 }
 
@@ -131,22 +126,16 @@ pub enum StoredThreshold {
     AtLeast {
         /// Ayes needed.
         yes: u32,
-        /// Seats.
         of_seats: u32,
     },
     /// More than half of `of_seats`.
-    AbsoluteMajority {
-        /// Seats.
-        of_seats: u32,
-    },
+    AbsoluteMajority { of_seats: u32 },
 }
 
 /// A chamber whose approval is required.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredChamber {
-    /// Its name.
     pub name: String,
-    /// Its threshold.
     pub threshold: StoredThreshold,
 }
 
@@ -157,7 +146,6 @@ pub struct StoredProcedure {
     pub chambers: Vec<StoredChamber>,
     /// Whether the head of state must assent.
     pub head_of_state_assent: bool,
-    /// Sources.
     pub sources: Vec<String>,
 }
 
@@ -261,17 +249,14 @@ impl StoredConsent {
 pub struct StoredNotice {
     /// The withdrawal case, e.g. `apmbc-LT-1`.
     pub case: String,
-    /// The depositary's receipt.
     pub received_on: Date,
     /// Parliament's approval, if given.
     pub approved_on: Option<Date>,
-    /// The statement of reasons.
     pub reasons: String,
     /// Sources of the notice.
     pub sources: Vec<String>,
     /// The revocation, if any.
     pub revoked_on: Option<Date>,
-    /// Sources of the revocation.
     pub revocation_sources: Vec<String>,
 }
 
@@ -295,7 +280,6 @@ pub struct StoredSuspension {
     pub claimed_on: Date,
     /// What was claimed, and the objections.
     pub detail: String,
-    /// Sources.
     pub sources: Vec<String>,
 }
 
@@ -305,7 +289,6 @@ pub struct StoredSuspension {
 pub struct StoredMembership {
     /// The signature, if any.
     pub signed_on: Option<Date>,
-    /// Sources of the signature.
     pub signature_sources: Vec<String>,
     /// Membership periods, oldest first.
     pub periods: Vec<StoredPeriod>,
@@ -353,15 +336,12 @@ impl StoredMembership {
 pub struct StoredConflict {
     /// Its id within the state, from 1.
     pub id: u32,
-    /// A short description.
     pub description: String,
-    /// The first day.
     pub began_on: Date,
     /// The last day, once recorded.
     pub ended_on: Option<Date>,
     /// Sources of the beginning.
     pub sources: Vec<String>,
-    /// Sources of the end.
     pub end_sources: Vec<String>,
 }
 

@@ -183,9 +183,7 @@ fn unreadable(e: DomainError) -> RegistryError {
 /// What a membership answer is about.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
-    /// The treaty.
     pub treaty: &'a StoredTreaty,
-    /// The state.
     pub state: StateCode,
     /// Everything recorded about them.
     pub membership: &'a StoredMembership,

@@ -17,12 +17,7 @@ pub enum CliError {
     #[error(
         "cannot reach the suite at {endpoint}: {reason} (start it with `treaty serve`, or pass --endpoint)"
     )]
-    Unreachable {
-        /// The endpoint tried.
-        endpoint: String,
-        /// Why.
-        reason: String,
-    },
+    Unreachable { endpoint: String, reason: String },
     /// The suite answered with an error.
     #[error("{0}")]
     Refused(String),
