@@ -70,6 +70,12 @@ pub struct LedgerConfig {
 }
 
 impl LedgerConfig {
+    /// This configuration with `trees` as the caller's trees (a service's tables).
+    pub fn with_trees(mut self, trees: &[&str]) -> Self {
+        self.trees = trees.iter().map(|t| (*t).to_owned()).collect();
+        self
+    }
+
     /// The default batch size.
     pub const DEFAULT_MAX_BATCH: usize = 512;
     /// The default sled cache budget (64 MiB).

@@ -16,8 +16,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::IVec;
 
+use jiff::civil::Date;
+
 use crate::error::{Abort, LedgerError};
 use crate::ledger::Ledger;
+use crate::record::{NewRecord, Subject};
 use crate::txn::Txn;
 
 /// A stored record that cannot be read back.
@@ -91,6 +94,27 @@ pub fn read_payload<T: DeserializeOwned>(
         )));
     }
     serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()))
+}
+
+/// One entry a service appends to its journal: its kind, its subject, the legal date of the
+/// step, its sources, and the event its payload carries.
+#[derive(Debug)]
+pub struct Entry<'a, E> {
+    pub kind: &'static str,
+    pub subject: Subject,
+    pub occurred_on: Option<Date>,
+    pub sources: &'a [String],
+    pub event: &'a E,
+}
+
+impl<E: Serialize> Entry<'_, E> {
+    /// The record of this entry as `actor` makes it, its payload in `format`.
+    pub fn record(&self, actor: &str, format: u8) -> NewRecord {
+        NewRecord::new(self.kind, self.subject.clone(), actor)
+            .on(self.occurred_on)
+            .sources(self.sources.to_vec())
+            .payload(payload(format, self.event))
+    }
 }
 
 /// One of a service's trees, holding records of type `T` in the stored encoding with `format`.

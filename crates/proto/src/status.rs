@@ -10,6 +10,33 @@ use std::collections::HashMap;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+/// A service as its errors name it: its short name (for messages) and its `ErrorInfo` domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// The short name, e.g. `registry`.
+    pub name: &'static str,
+    /// The `ErrorInfo` domain of every error it answers, e.g. `treaty.registry.v1`.
+    pub domain: &'static str,
+}
+
+impl Service {
+    /// An error of this service: see [`error`].
+    pub fn error<K: AsRef<str>>(
+        &self,
+        code: Code,
+        reason: &str,
+        message: impl Into<String>,
+        metadata: impl IntoIterator<Item = (K, String)>,
+    ) -> Status {
+        error(code, self.domain, reason, message, metadata)
+    }
+
+    /// The INVALID_ARGUMENT of this service for `violations`.
+    pub fn invalid(&self, violations: crate::Violations) -> Status {
+        violations.into_status(self.domain)
+    }
+}
+
 /// The longest message sent to a client, in bytes.
 pub const MAX_MESSAGE: usize = 1024;
 /// The longest `ErrorInfo` metadata value sent, in bytes.

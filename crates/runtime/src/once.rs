@@ -73,32 +73,34 @@ impl<M: Message + Default + Send + 'static> Answer for Proto<M> {
     }
 }
 
-/// [`Ledger::commit_once`] for a closure answering with a protobuf message.
-pub async fn commit_once<M, E, F>(
-    ledger: &Ledger,
-    once: Option<&Once>,
-    f: F,
-) -> Result<M, CommitError<E>>
+/// [`Ledger::commit_once`] for a closure answering with a protobuf message, failing with the
+/// service's own error (its refusal, a reused key or a storage failure).
+pub async fn commit_once<M, E, F>(ledger: &Ledger, once: Option<&Once>, f: F) -> Result<M, E>
 where
     M: Message + Default + Send + 'static,
-    E: Send + 'static,
+    E: From<LedgerError> + From<KeyReused> + Send + 'static,
     F: Fn(&mut Txn<'_>) -> Result<M, Abort<E>> + Send + 'static,
 {
     ledger
         .commit_once(once, move |txn| f(txn).map(Proto))
         .await
         .map(|Proto(m)| m)
+        .map_err(CommitError::into_error)
 }
 
-/// [`Ledger::replay`] of a protobuf answer.
-pub async fn replay<M, E>(ledger: &Ledger, once: Option<&Once>) -> Result<Option<M>, CommitError<E>>
+/// [`Ledger::replay`] of a protobuf answer, failing with the service's own error.
+pub async fn replay<M, E>(ledger: &Ledger, once: Option<&Once>) -> Result<Option<M>, E>
 where
     M: Message + Default + Send + 'static,
-    E: Send + 'static,
+    E: From<LedgerError> + From<KeyReused> + Send + 'static,
 {
     match once {
         None => Ok(None),
-        Some(once) => Ok(ledger.replay::<Proto<M>, E>(once).await?.map(|Proto(m)| m)),
+        Some(once) => Ok(ledger
+            .replay::<Proto<M>, E>(once)
+            .await
+            .map_err(CommitError::into_error)?
+            .map(|Proto(m)| m)),
     }
 }
 
@@ -117,18 +119,12 @@ where
     E: From<LedgerError> + From<KeyReused> + Send + 'static,
     Fut: Future<Output = Result<M, E>>,
 {
-    if let Some(first) = replay::<M, E>(ledger, once)
-        .await
-        .map_err(CommitError::into_error)?
-    {
+    if let Some(first) = replay::<M, E>(ledger, once).await? {
         return Ok(first);
     }
     match work().await {
         Ok(answer) => Ok(answer),
-        Err(refusal) => match replay::<M, E>(ledger, once)
-            .await
-            .map_err(CommitError::into_error)?
-        {
+        Err(refusal) => match replay::<M, E>(ledger, once).await? {
             Some(first) => Ok(first),
             None => Err(refusal),
         },

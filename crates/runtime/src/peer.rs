@@ -3,7 +3,7 @@
 //! precondition, reported as INTERNAL. A peer's raw words are logged, never echoed.
 
 use tonic::{Code, Status};
-use treaty_proto::status;
+use treaty_proto::status::Service;
 
 /// What a failed call to a peer means for the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,16 +89,15 @@ impl PeerError {
     /// The status our caller gets: UNAVAILABLE (retry with the same `request_id`) when the
     /// peer is down or busy, INTERNAL otherwise; logged with the peer's words, which the
     /// caller never sees.
-    pub fn into_status(self, domain: &str) -> Status {
+    pub fn into_status(self, service: &Service) -> Status {
         let metadata = [
             ("peer", self.peer.to_owned()),
             ("peerCode", format!("{:?}", self.code)),
         ];
         if self.failure.is_transient() {
             tracing::warn!(peer = self.peer, code = ?self.code, message = %self.message, "peer unavailable");
-            status::error(
+            service.error(
                 Code::Unavailable,
-                domain,
                 "PEER_UNAVAILABLE",
                 format!(
                     "the {} service is unavailable; nothing was changed, retry later with the same request_id",
@@ -108,9 +107,8 @@ impl PeerError {
             )
         } else {
             tracing::error!(peer = self.peer, code = ?self.code, message = %self.message, "peer call failed");
-            status::error(
+            service.error(
                 Code::Internal,
-                domain,
                 "PEER_FAILED",
                 format!(
                     "the {} service could not answer this request; nothing was changed; report it if it persists",
@@ -125,6 +123,7 @@ impl PeerError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use treaty_proto::status;
 
     #[test]
     fn down_busy_and_refused_peers_are_told_apart() {
@@ -156,12 +155,16 @@ mod tests {
     fn a_peers_words_are_never_echoed() {
         let secret = "/var/lib/registry/db: permission denied";
         let down = PeerError::from_status("registry", &Status::unavailable(secret));
-        let status = down.into_status("treaty.approvals.v1");
+        let approvals = Service {
+            name: "approvals",
+            domain: "treaty.approvals.v1",
+        };
+        let status = down.into_status(&approvals);
         assert_eq!(status.code(), Code::Unavailable);
         assert!(!status.message().contains("/var"), "{}", status.message());
         assert_eq!(status::reason(&status).as_deref(), Some("PEER_UNAVAILABLE"));
         let refused = PeerError::from_status("registry", &Status::internal(secret));
-        let status = refused.into_status("treaty.approvals.v1");
+        let status = refused.into_status(&approvals);
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("/var"));
         assert_eq!(

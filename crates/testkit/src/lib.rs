@@ -23,3 +23,13 @@ pub use patience::{
 };
 pub use process::TreatyProcess;
 pub use status::{date, error_metadata, reason, violated_fields};
+
+/// `message` as a request made by `actor` (the principal recorded on the steps it causes).
+pub fn as_actor<T>(actor: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    let value = actor.parse().expect("a test actor is ASCII");
+    request
+        .metadata_mut()
+        .insert(treaty_runtime::ACTOR_HEADER, value);
+    request
+}

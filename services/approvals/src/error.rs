@@ -4,10 +4,10 @@ use jiff::civil::Date;
 use tonic::{Code, Status};
 use treaty_domain::{DomainError, PendingApproval, TransitionError};
 use treaty_ledger::{KeyReused, LedgerError};
-use treaty_proto::{Violations, status};
+use treaty_proto::Violations;
 use treaty_runtime::PeerError;
 
-use crate::{ERROR_DOMAIN, NAME};
+use crate::SERVICE;
 
 /// An approvals service failure, named for what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -66,21 +66,12 @@ pub enum ApprovalsError {
     Storage(#[from] LedgerError),
 }
 
-fn info<const N: usize>(
-    code: Code,
-    reason: &str,
-    message: String,
-    metadata: [(&str, String); N],
-) -> Status {
-    status::error(code, ERROR_DOMAIN, reason, message, metadata)
-}
-
 impl From<ApprovalsError> for Status {
     fn from(err: ApprovalsError) -> Status {
         match err {
-            ApprovalsError::InvalidArgument(v) => v.into_status(ERROR_DOMAIN),
-            ApprovalsError::KeyReused(k) => treaty_runtime::key_reused_status(ERROR_DOMAIN, &k),
-            ApprovalsError::CaseNotFound { case_id } => info(
+            ApprovalsError::InvalidArgument(v) => SERVICE.invalid(v),
+            ApprovalsError::KeyReused(k) => treaty_runtime::key_reused_status(&SERVICE, &k),
+            ApprovalsError::CaseNotFound { case_id } => SERVICE.error(
                 Code::NotFound,
                 "CASE_NOT_FOUND",
                 format!(
@@ -88,19 +79,19 @@ impl From<ApprovalsError> for Status {
                 ),
                 [("caseId", case_id)],
             ),
-            ApprovalsError::TreatyNotFound { treaty } => info(
+            ApprovalsError::TreatyNotFound { treaty } => SERVICE.error(
                 Code::NotFound,
                 "TREATY_NOT_FOUND",
                 format!("the registry has no treaty {treaty}; register it with CreateTreaty first"),
                 [("treaty", treaty)],
             ),
-            ApprovalsError::StateNotFound { state } => info(
+            ApprovalsError::StateNotFound { state } => SERVICE.error(
                 Code::NotFound,
                 "STATE_NOT_FOUND",
                 format!("the registry has no state {state}; use an ISO 3166-1 alpha-2 code"),
                 [("state", state)],
             ),
-            ApprovalsError::NoWithdrawalClause { treaty, detail } => info(
+            ApprovalsError::NoWithdrawalClause { treaty, detail } => SERVICE.error(
                 Code::FailedPrecondition,
                 "NO_WITHDRAWAL_CLAUSE",
                 format!(
@@ -112,7 +103,7 @@ impl From<ApprovalsError> for Status {
                 treaty,
                 state,
                 case_id,
-            } => info(
+            } => SERVICE.error(
                 Code::AlreadyExists,
                 "CASE_ALREADY_OPEN",
                 format!(
@@ -125,7 +116,7 @@ impl From<ApprovalsError> for Status {
                 treaty,
                 on,
                 status,
-            } => info(
+            } => SERVICE.error(
                 Code::FailedPrecondition,
                 "STATE_NOT_BOUND",
                 format!(
@@ -143,7 +134,7 @@ impl From<ApprovalsError> for Status {
                 field,
                 error,
             } => refused(&case_id, field, error),
-            ApprovalsError::InvalidProcedure { state, error } => info(
+            ApprovalsError::InvalidProcedure { state, error } => SERVICE.error(
                 Code::FailedPrecondition,
                 "INVALID_APPROVAL_PROCEDURE",
                 format!(
@@ -151,11 +142,11 @@ impl From<ApprovalsError> for Status {
                 ),
                 [("state", state)],
             ),
-            ApprovalsError::Peer(e) => e.into_status(ERROR_DOMAIN),
+            ApprovalsError::Peer(e) => e.into_status(&SERVICE),
             ApprovalsError::Corrupt(detail) => {
-                treaty_runtime::damaged_status(NAME, ERROR_DOMAIN, &detail)
+                treaty_runtime::damaged_status(&SERVICE, &detail)
             }
-            ApprovalsError::Storage(e) => treaty_runtime::storage_status(NAME, ERROR_DOMAIN, &e),
+            ApprovalsError::Storage(e) => treaty_runtime::storage_status(&SERVICE, &e),
         }
     }
 }
@@ -164,9 +155,8 @@ impl From<ApprovalsError> for Status {
 /// violation for the rules about input, FAILED_PRECONDITION with a reason for steps out of
 /// order.
 fn refused(case_id: &str, field: &'static str, error: TransitionError) -> Status {
-    let invalid = |field: &str, e: &TransitionError| {
-        Violations::one(field, e.to_string()).into_status(ERROR_DOMAIN)
-    };
+    let invalid =
+        |field: &str, e: &TransitionError| SERVICE.invalid(Violations::one(field, e.to_string()));
     let reason = match &error {
         TransitionError::UnknownChamber { .. } => return invalid("vote.chamber", &error),
         TransitionError::TallyExceedsSeats { .. } => return invalid("vote", &error),
@@ -203,7 +193,7 @@ fn refused(case_id: &str, field: &'static str, error: TransitionError) -> Status
         ),
         other => format!("case {case_id}: {other}"),
     };
-    info(
+    SERVICE.error(
         Code::FailedPrecondition,
         reason,
         message,

@@ -45,11 +45,15 @@ pub use error::ApprovalsError;
 pub use service::ApprovalsApi;
 pub use store::ApprovalsStore;
 
-/// The service's short name: its data directory, journal source, health and logs.
-pub const NAME: &str = "approvals";
+/// The service as its errors name it: its short name (data directory, journal source, health,
+/// logs) and its `ErrorInfo` domain.
+pub const SERVICE: treaty_proto::status::Service = treaty_proto::status::Service {
+    name: "approvals",
+    domain: "treaty.approvals.v1",
+};
 
-/// The `ErrorInfo` domain of every error the approvals service answers.
-pub const ERROR_DOMAIN: &str = "treaty.approvals.v1";
+/// The service's short name.
+pub const NAME: &str = SERVICE.name;
 
 /// The services the approvals service calls.
 #[derive(Clone, Debug)]

@@ -2,9 +2,9 @@
 
 use tonic::{Code, Status};
 use treaty_ledger::{KeyReused, LedgerError};
-use treaty_proto::{Violations, status};
+use treaty_proto::Violations;
 
-use crate::{ERROR_DOMAIN, NAME};
+use crate::SERVICE;
 
 /// An audit service failure, named for what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -43,24 +43,15 @@ pub enum AuditError {
     Storage(#[from] LedgerError),
 }
 
-fn info<const N: usize>(
-    code: Code,
-    reason: &str,
-    message: String,
-    metadata: [(&str, String); N],
-) -> Status {
-    status::error(code, ERROR_DOMAIN, reason, message, metadata)
-}
-
 impl From<AuditError> for Status {
     fn from(err: AuditError) -> Status {
         match err {
-            AuditError::InvalidArgument(v) => v.into_status(ERROR_DOMAIN),
-            AuditError::KeyReused(k) => treaty_runtime::key_reused_status(ERROR_DOMAIN, &k),
+            AuditError::InvalidArgument(v) => SERVICE.invalid(v),
+            AuditError::KeyReused(k) => treaty_runtime::key_reused_status(&SERVICE, &k),
             AuditError::HashMismatch {
                 source_name,
                 sequence,
-            } => info(
+            } => SERVICE.error(
                 Code::DataLoss,
                 "ENTRY_HASH_MISMATCH",
                 format!(
@@ -72,7 +63,7 @@ impl From<AuditError> for Status {
                 source_name,
                 expected,
                 got,
-            } => info(
+            } => SERVICE.error(
                 Code::FailedPrecondition,
                 "SOURCE_SEQUENCE_GAP",
                 format!(
@@ -87,7 +78,7 @@ impl From<AuditError> for Status {
             AuditError::BrokenChain {
                 source_name,
                 expected,
-            } => info(
+            } => SERVICE.error(
                 Code::FailedPrecondition,
                 "SOURCE_CHAIN_BROKEN",
                 format!(
@@ -102,7 +93,7 @@ impl From<AuditError> for Status {
             AuditError::ConflictingReplay {
                 source_name,
                 sequence,
-            } => info(
+            } => SERVICE.error(
                 Code::DataLoss,
                 "SOURCE_CHAIN_FORKED",
                 format!(
@@ -112,18 +103,18 @@ impl From<AuditError> for Status {
             ),
             AuditError::VerificationInterrupted(detail) => {
                 tracing::error!(%detail, "verification stopped");
-                info(
+                SERVICE.error(
                     Code::Internal,
                     "VERIFICATION_INTERRUPTED",
                     "the verification stopped before it finished; retry, and report it if it persists"
                         .to_owned(),
-                    [("service", NAME.to_owned())],
+                    [("service", SERVICE.name.to_owned())],
                 )
             }
             AuditError::Corrupt(detail) => {
-                treaty_runtime::damaged_status(NAME, ERROR_DOMAIN, &detail)
+                treaty_runtime::damaged_status(&SERVICE, &detail)
             }
-            AuditError::Storage(e) => treaty_runtime::storage_status(NAME, ERROR_DOMAIN, &e),
+            AuditError::Storage(e) => treaty_runtime::storage_status(&SERVICE, &e),
         }
     }
 }

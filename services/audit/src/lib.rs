@@ -35,8 +35,12 @@ pub use error::AuditError;
 pub use service::AuditApi;
 pub use store::AuditStore;
 
-/// The service's short name: its data directory, health and logs.
-pub const NAME: &str = "audit";
+/// The service as its errors name it: its short name (data directory, journal source, health,
+/// logs) and its `ErrorInfo` domain.
+pub const SERVICE: treaty_proto::status::Service = treaty_proto::status::Service {
+    name: "audit",
+    domain: "treaty.audit.v1",
+};
 
-/// The `ErrorInfo` domain of every error the audit service answers.
-pub const ERROR_DOMAIN: &str = "treaty.audit.v1";
+/// The service's short name.
+pub const NAME: &str = SERVICE.name;

@@ -2,10 +2,10 @@
 
 use tonic::{Code, Status};
 use treaty_ledger::{KeyReused, LedgerError};
-use treaty_proto::{Violations, status};
+use treaty_proto::Violations;
 use treaty_runtime::PeerError;
 
-use crate::{ERROR_DOMAIN, NAME};
+use crate::SERVICE;
 
 /// A notification service failure, named for what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -67,21 +67,12 @@ pub enum NotificationError {
     Storage(#[from] LedgerError),
 }
 
-fn info<const N: usize>(
-    code: Code,
-    reason: &str,
-    message: String,
-    metadata: [(&str, String); N],
-) -> Status {
-    status::error(code, ERROR_DOMAIN, reason, message, metadata)
-}
-
 impl From<NotificationError> for Status {
     fn from(err: NotificationError) -> Status {
         match err {
-            NotificationError::InvalidArgument(v) => v.into_status(ERROR_DOMAIN),
-            NotificationError::KeyReused(k) => treaty_runtime::key_reused_status(ERROR_DOMAIN, &k),
-            NotificationError::NotApproved { case, status } => info(
+            NotificationError::InvalidArgument(v) => SERVICE.invalid(v),
+            NotificationError::KeyReused(k) => treaty_runtime::key_reused_status(&SERVICE, &k),
+            NotificationError::NotApproved { case, status } => SERVICE.error(
                 Code::FailedPrecondition,
                 "CASE_NOT_APPROVED",
                 format!(
@@ -93,7 +84,7 @@ impl From<NotificationError> for Status {
                 case,
                 expected,
                 found,
-            } => info(
+            } => SERVICE.error(
                 Code::FailedPrecondition,
                 "CASE_MISMATCH",
                 format!(
@@ -101,7 +92,7 @@ impl From<NotificationError> for Status {
                 ),
                 [("caseId", case), ("caseSubject", found)],
             ),
-            NotificationError::CaseNotFound { case } => info(
+            NotificationError::CaseNotFound { case } => SERVICE.error(
                 Code::NotFound,
                 "CASE_NOT_FOUND",
                 format!(
@@ -109,13 +100,13 @@ impl From<NotificationError> for Status {
                 ),
                 [("caseId", case)],
             ),
-            NotificationError::TreatyNotFound { treaty } => info(
+            NotificationError::TreatyNotFound { treaty } => SERVICE.error(
                 Code::NotFound,
                 "TREATY_NOT_FOUND",
                 format!("the registry has no treaty {treaty}; create it in the registry first"),
                 [("treaty", treaty)],
             ),
-            NotificationError::NoticeNotFound { notice_id } => info(
+            NotificationError::NoticeNotFound { notice_id } => SERVICE.error(
                 Code::NotFound,
                 "NOTICE_NOT_FOUND",
                 format!("no notice {notice_id} was published; check the id with ListNotices"),
@@ -124,7 +115,7 @@ impl From<NotificationError> for Status {
             NotificationError::NotInInbox {
                 notice_id,
                 recipient,
-            } => info(
+            } => SERVICE.error(
                 Code::NotFound,
                 "NOTICE_NOT_IN_INBOX",
                 format!(
@@ -132,7 +123,7 @@ impl From<NotificationError> for Status {
                 ),
                 [("noticeId", notice_id), ("recipient", recipient)],
             ),
-            NotificationError::NoticeIdTaken { notice_id } => info(
+            NotificationError::NoticeIdTaken { notice_id } => SERVICE.error(
                 Code::AlreadyExists,
                 "NOTICE_ID_TAKEN",
                 format!(
@@ -140,8 +131,8 @@ impl From<NotificationError> for Status {
                 ),
                 [("noticeId", notice_id)],
             ),
-            NotificationError::Peer(e) => e.into_status(ERROR_DOMAIN),
-            NotificationError::ShuttingDown { after_cursor } => info(
+            NotificationError::Peer(e) => e.into_status(&SERVICE),
+            NotificationError::ShuttingDown { after_cursor } => SERVICE.error(
                 Code::Unavailable,
                 "SHUTTING_DOWN",
                 format!(
@@ -150,9 +141,9 @@ impl From<NotificationError> for Status {
                 [("afterCursor", after_cursor.to_string())],
             ),
             NotificationError::Corrupt(detail) => {
-                treaty_runtime::damaged_status(NAME, ERROR_DOMAIN, &detail)
+                treaty_runtime::damaged_status(&SERVICE, &detail)
             }
-            NotificationError::Storage(e) => treaty_runtime::storage_status(NAME, ERROR_DOMAIN, &e),
+            NotificationError::Storage(e) => treaty_runtime::storage_status(&SERVICE, &e),
         }
     }
 }

@@ -4,7 +4,8 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
-use treaty_ledger::{NewRecord, Subject, Txn};
+use treaty_ledger::Txn;
+pub(crate) use treaty_ledger::stored::Entry;
 use treaty_runtime::Caller;
 
 use crate::stored::FORMAT;
@@ -28,23 +29,9 @@ impl Kind {
     }
 }
 
-/// One journal entry: its kind, subject, legal date, sources and payload event.
-pub(crate) struct Entry<'a, E> {
-    pub(crate) kind: Kind,
-    pub(crate) subject: Subject,
-    pub(crate) occurred_on: Option<Date>,
-    pub(crate) sources: &'a [String],
-    pub(crate) event: &'a E,
-}
-
 /// Appends `entry`, recorded by `caller`, in `txn`; the sequence it gets.
 pub(crate) fn append<E: Serialize>(txn: &mut Txn<'_>, caller: &Caller, entry: Entry<'_, E>) -> u64 {
-    txn.append(
-        NewRecord::new(entry.kind.as_str(), entry.subject, &caller.actor)
-            .on(entry.occurred_on)
-            .sources(entry.sources.to_vec())
-            .payload(treaty_ledger::stored::payload(FORMAT, entry.event)),
-    )
+    txn.append(entry.record(&caller.actor, FORMAT))
 }
 
 #[derive(Debug, Serialize)]

@@ -38,8 +38,12 @@ pub use peers::Peers;
 pub use service::NotificationApi;
 pub use store::NotificationStore;
 
-/// The service's short name: its data directory, journal source, health and logs.
-pub const NAME: &str = "notification";
+/// The service as its errors name it: its short name (data directory, journal source, health,
+/// logs) and its `ErrorInfo` domain.
+pub const SERVICE: treaty_proto::status::Service = treaty_proto::status::Service {
+    name: "notification",
+    domain: "treaty.notification.v1",
+};
 
-/// The `ErrorInfo` domain of every error the notification service answers.
-pub const ERROR_DOMAIN: &str = "treaty.notification.v1";
+/// The service's short name.
+pub const NAME: &str = SERVICE.name;

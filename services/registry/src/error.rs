@@ -4,9 +4,9 @@ use jiff::civil::Date;
 use tonic::{Code, Status};
 use treaty_domain::MembershipError;
 use treaty_ledger::{KeyReused, LedgerError};
-use treaty_proto::{Violations, status};
+use treaty_proto::Violations;
 
-use crate::{ERROR_DOMAIN, NAME};
+use crate::SERVICE;
 
 /// A registry failure, named for what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -57,29 +57,14 @@ impl RegistryError {
     }
 }
 
-fn info<const N: usize>(
-    code: Code,
-    reason: &str,
-    message: String,
-    metadata: [(&str, String); N],
-) -> Status {
-    status::error(code, ERROR_DOMAIN, reason, message, metadata)
-}
-
 fn membership_status(field: &'static str, error: MembershipError) -> Status {
     use MembershipError as M;
     let message = error.to_string();
     let precondition = |reason: &str, metadata: Vec<(&str, String)>| {
-        status::error(
-            Code::FailedPrecondition,
-            ERROR_DOMAIN,
-            reason,
-            message.clone(),
-            metadata,
-        )
+        SERVICE.error(Code::FailedPrecondition, reason, message.clone(), metadata)
     };
     match error {
-        M::AlreadySigned { signed_on } => info(
+        M::AlreadySigned { signed_on } => SERVICE.error(
             Code::AlreadyExists,
             "ALREADY_SIGNED",
             message,
@@ -112,7 +97,7 @@ fn membership_status(field: &'static str, error: MembershipError) -> Status {
             "REVOCATION_AFTER_EFFECT",
             vec![("effectiveOn", effective_on.to_string())],
         ),
-        M::NoticeAlreadyRecorded { case, received_on } => info(
+        M::NoticeAlreadyRecorded { case, received_on } => SERVICE.error(
             Code::AlreadyExists,
             "NOTICE_ALREADY_RECORDED",
             message,
@@ -121,17 +106,17 @@ fn membership_status(field: &'static str, error: MembershipError) -> Status {
                 ("receivedOn", received_on.to_string()),
             ],
         ),
-        M::NoSuchNotice { case } => info(
+        M::NoSuchNotice { case } => SERVICE.error(
             Code::NotFound,
             "NOTICE_NOT_FOUND",
             format!("{message}; record the notice with RecordWithdrawalNotice first"),
             [("caseId", case.to_string())],
         ),
         M::ApprovalDateUnknown | M::NoticeExpiresBeforeReceipt { .. } => {
-            Violations::one("approved_on", message).into_status(ERROR_DOMAIN)
+            SERVICE.invalid(Violations::one("approved_on", message))
         }
         M::ConsentBeforeSignature { .. } | M::RevocationBeforeNotice { .. } | M::Invalid(_) => {
-            Violations::one(field, message).into_status(ERROR_DOMAIN)
+            SERVICE.invalid(Violations::one(field, message))
         }
     }
 }
@@ -139,9 +124,9 @@ fn membership_status(field: &'static str, error: MembershipError) -> Status {
 impl From<RegistryError> for Status {
     fn from(err: RegistryError) -> Status {
         match err {
-            RegistryError::InvalidArgument(v) => v.into_status(ERROR_DOMAIN),
-            RegistryError::KeyReused(k) => treaty_runtime::key_reused_status(ERROR_DOMAIN, &k),
-            RegistryError::TreatyNotFound { treaty } => info(
+            RegistryError::InvalidArgument(v) => SERVICE.invalid(v),
+            RegistryError::KeyReused(k) => treaty_runtime::key_reused_status(&SERVICE, &k),
+            RegistryError::TreatyNotFound { treaty } => SERVICE.error(
                 Code::NotFound,
                 "TREATY_NOT_FOUND",
                 format!(
@@ -149,7 +134,7 @@ impl From<RegistryError> for Status {
                 ),
                 [("treaty", treaty)],
             ),
-            RegistryError::TreatyExists { treaty } => info(
+            RegistryError::TreatyExists { treaty } => SERVICE.error(
                 Code::AlreadyExists,
                 "TREATY_EXISTS",
                 format!(
@@ -157,7 +142,7 @@ impl From<RegistryError> for Status {
                 ),
                 [("treaty", treaty)],
             ),
-            RegistryError::ConflictNotFound { state, conflict_id } => info(
+            RegistryError::ConflictNotFound { state, conflict_id } => SERVICE.error(
                 Code::NotFound,
                 "CONFLICT_NOT_FOUND",
                 format!(
@@ -169,7 +154,7 @@ impl From<RegistryError> for Status {
                 state,
                 conflict_id,
                 ended_on,
-            } => info(
+            } => SERVICE.error(
                 Code::FailedPrecondition,
                 "CONFLICT_ALREADY_ENDED",
                 format!(
@@ -177,7 +162,7 @@ impl From<RegistryError> for Status {
                 ),
                 [("endedOn", ended_on.to_string())],
             ),
-            RegistryError::SuspensionAlreadyRecorded { claimed_on } => info(
+            RegistryError::SuspensionAlreadyRecorded { claimed_on } => SERVICE.error(
                 Code::AlreadyExists,
                 "SUSPENSION_ALREADY_RECORDED",
                 format!(
@@ -187,9 +172,9 @@ impl From<RegistryError> for Status {
             ),
             RegistryError::Membership { field, error } => membership_status(field, error),
             RegistryError::Corrupt(detail) => {
-                treaty_runtime::damaged_status(NAME, ERROR_DOMAIN, &detail)
+                treaty_runtime::damaged_status(&SERVICE, &detail)
             }
-            RegistryError::Storage(e) => treaty_runtime::storage_status(NAME, ERROR_DOMAIN, &e),
+            RegistryError::Storage(e) => treaty_runtime::storage_status(&SERVICE, &e),
         }
     }
 }

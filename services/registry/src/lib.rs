@@ -30,8 +30,12 @@ pub use error::RegistryError;
 pub use service::RegistryApi;
 pub use store::RegistryStore;
 
-/// The service's short name: its data directory, journal source, health and logs.
-pub const NAME: &str = "registry";
+/// The service as its errors name it: its short name (data directory, journal source, health,
+/// logs) and its `ErrorInfo` domain.
+pub const SERVICE: treaty_proto::status::Service = treaty_proto::status::Service {
+    name: "registry",
+    domain: "treaty.registry.v1",
+};
 
-/// The `ErrorInfo` domain of every error the registry answers.
-pub const ERROR_DOMAIN: &str = "treaty.registry.v1";
+/// The service's short name.
+pub const NAME: &str = SERVICE.name;

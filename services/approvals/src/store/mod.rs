@@ -70,10 +70,9 @@ pub struct ApprovalsStore {
 
 impl ApprovalsStore {
     /// Opens (or creates) the store; `config.trees` is replaced by the service's trees.
-    pub fn open(mut config: LedgerConfig) -> Result<Self, LedgerError> {
-        config.trees = TREES.iter().map(|t| (*t).to_owned()).collect();
+    pub fn open(config: LedgerConfig) -> Result<Self, LedgerError> {
         Ok(Self {
-            ledger: Ledger::open(config)?,
+            ledger: Ledger::open(config.with_trees(&TREES))?,
             conflicts: ConflictMemo::default(),
         })
     }

@@ -213,6 +213,5 @@ impl ApprovalsStore {
             Ok(answer(statement_id.clone(), wire))
         })
         .await
-        .map_err(treaty_ledger::CommitError::into_error)
     }
 }

@@ -88,6 +88,5 @@ impl ApprovalsStore {
             Ok(answer(to_wire(&memo, &case, &after)))
         })
         .await
-        .map_err(treaty_ledger::CommitError::into_error)
     }
 }

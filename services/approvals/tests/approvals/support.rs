@@ -22,11 +22,7 @@ pub fn day(year: i32, month: i32, day: i32) -> Date {
 
 /// A request carrying the test principal.
 pub fn req<T>(message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    request
-        .metadata_mut()
-        .insert("x-treaty-actor", ACTOR.parse().expect("an ASCII actor"));
-    request
+    treaty_testkit::as_actor(ACTOR, message)
 }
 
 /// The states bound by the Ottawa Convention in the fixture, with the dates of their

@@ -1,6 +1,6 @@
 //! `Append`: one source's entries continue its chain in the log.
 
-use treaty_ledger::{CommitError, NewRecord, Once, Origin, Record, Txn};
+use treaty_ledger::{NewRecord, Once, Origin, Record, Txn};
 use treaty_proto::audit as pb;
 
 use super::{AuditStore, Step, refuse, txn_head};
@@ -38,7 +38,6 @@ impl AuditStore {
             continue_chain(txn, &source, &records)
         })
         .await
-        .map_err(CommitError::into_error)
     }
 }
 

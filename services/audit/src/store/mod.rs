@@ -45,10 +45,9 @@ fn txn_head(txn: &Txn<'_>, source: &str) -> Step<(u64, Hash)> {
 
 impl AuditStore {
     /// Opens (or creates) the store; `config.trees` is replaced by the audit's trees.
-    pub fn open(mut config: LedgerConfig) -> Result<Self, LedgerError> {
-        config.trees = TREES.iter().map(|t| (*t).to_owned()).collect();
+    pub fn open(config: LedgerConfig) -> Result<Self, LedgerError> {
         Ok(Self {
-            ledger: Ledger::open(config)?,
+            ledger: Ledger::open(config.with_trees(&TREES))?,
         })
     }
 

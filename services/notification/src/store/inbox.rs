@@ -56,7 +56,7 @@ impl NotificationStore {
                         txn,
                         &caller,
                         Entry {
-                            kind: Kind::Delivered,
+                            kind: Kind::Delivered.as_str(),
                             subject: s.subject.clone(),
                             occurred_on: Some(today),
                             sources: &[],
@@ -88,7 +88,7 @@ impl NotificationStore {
         let caller = caller.clone();
         let name = cmd.recipient.name();
         let today = treaty_domain::today(now);
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let id = cmd.notice_id.as_str();
             let Some(notice) = NOTICES.read(txn, id.as_bytes())? else {
                 return refuse(NotificationError::NoticeNotFound {
@@ -109,7 +109,7 @@ impl NotificationStore {
                     txn,
                     &caller,
                     Entry {
-                        kind: Kind::Acknowledged,
+                        kind: Kind::Acknowledged.as_str(),
                         subject: notice.subject(),
                         occurred_on: Some(today),
                         sources: &[],

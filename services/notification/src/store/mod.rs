@@ -23,7 +23,7 @@ mod publish;
 
 pub use inbox::Streamed;
 
-use treaty_ledger::{Abort, CommitError, Ledger, LedgerConfig, LedgerError, Once, Txn};
+use treaty_ledger::{Abort, Ledger, LedgerConfig, LedgerError};
 
 use crate::error::NotificationError;
 use crate::request::NoticesQuery;
@@ -52,27 +52,15 @@ fn after(mut key: Vec<u8>) -> Vec<u8> {
 
 impl NotificationStore {
     /// Opens (or creates) the store; `config.trees` is replaced by the service's trees.
-    pub fn open(mut config: LedgerConfig) -> Result<Self, LedgerError> {
-        config.trees = TREES.iter().map(|t| (*t).to_owned()).collect();
+    pub fn open(config: LedgerConfig) -> Result<Self, LedgerError> {
         Ok(Self {
-            ledger: Ledger::open(config)?,
+            ledger: Ledger::open(config.with_trees(&TREES))?,
         })
     }
 
     /// The service's journal.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
-    }
-
-    /// Runs one mutation: `f` in one commit, made once per `once`.
-    async fn mutate<R, F>(&self, once: Option<&Once>, f: F) -> Result<R, NotificationError>
-    where
-        R: prost::Message + Default + Send + 'static,
-        F: Fn(&mut Txn<'_>) -> Step<R> + Send + 'static,
-    {
-        treaty_runtime::commit_once(&self.ledger, once, f)
-            .await
-            .map_err(CommitError::into_error)
     }
 
     /// The published notice `notice_id`, if there is one.

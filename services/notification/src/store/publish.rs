@@ -64,7 +64,7 @@ impl NotificationStore {
         let names: Vec<String> = recipients.iter().map(Recipient::name).collect();
         let recipient_count = u32::try_from(recipients.len())
             .map_err(|_| NotificationError::Corrupt("more recipients than a u32 counts".into()))?;
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let id = cmd.notice_id.as_str();
             if let Some(stored) = NOTICES.read(txn, id.as_bytes())? {
                 return published_before(&stored, &cmd);
@@ -104,7 +104,7 @@ impl NotificationStore {
                 txn,
                 &caller,
                 Entry {
-                    kind: Kind::NoticePublished,
+                    kind: Kind::NoticePublished.as_str(),
                     subject: notice.subject(),
                     occurred_on: Some(cmd.circulated_on),
                     sources: &cmd.sources,
@@ -146,7 +146,7 @@ impl NotificationStore {
         once: Option<&Once>,
         cmd: PublishNotice,
     ) -> Result<pb::PublishNoticeResponse, NotificationError> {
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             match NOTICES.read(txn, cmd.notice_id.as_bytes())? {
                 Some(stored) => published_before(&stored, &cmd),
                 None => refuse(NotificationError::Corrupt(format!(

@@ -22,7 +22,7 @@ impl RegistryStore {
         cmd: RecordConflict,
     ) -> Result<pb::RecordArmedConflictResponse, RegistryError> {
         let caller = caller.clone();
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let code = cmd.state.as_str();
             let mut all = txn_conflicts(txn, cmd.state)?;
             let id = u32::try_from(all.conflicts.len() + 1)
@@ -41,7 +41,7 @@ impl RegistryStore {
                 txn,
                 &caller,
                 Entry {
-                    kind: Kind::ArmedConflictRecorded,
+                    kind: Kind::ArmedConflictRecorded.as_str(),
                     subject: Subject::of(Some(code), None, None),
                     occurred_on: Some(conflict.began_on),
                     sources: &conflict.sources,
@@ -66,7 +66,7 @@ impl RegistryStore {
         cmd: EndConflict,
     ) -> Result<pb::EndArmedConflictResponse, RegistryError> {
         let caller = caller.clone();
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let code = cmd.state.as_str();
             let mut all = txn_conflicts(txn, cmd.state)?;
             let index = usize::try_from(cmd.id - 1).unwrap_or(usize::MAX);
@@ -95,7 +95,7 @@ impl RegistryStore {
                 txn,
                 &caller,
                 Entry {
-                    kind: Kind::ArmedConflictEnded,
+                    kind: Kind::ArmedConflictEnded.as_str(),
                     subject: Subject::of(Some(code), None, None),
                     occurred_on: Some(cmd.ended_on),
                     sources: &cmd.sources,

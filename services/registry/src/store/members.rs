@@ -81,7 +81,7 @@ impl RegistryStore {
         cmd: RecordConsent,
     ) -> Result<pb::RecordConsentResponse, RegistryError> {
         let caller = caller.clone();
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let mut cx = Context::read(txn, &cmd.treaty, cmd.state)?;
             let rules = cx.treaty.rules();
             let facts = cx.membership.facts().or_else(refuse)?;
@@ -113,7 +113,7 @@ impl RegistryStore {
                 txn,
                 &caller,
                 Entry {
-                    kind: Kind::ConsentRecorded,
+                    kind: Kind::ConsentRecorded.as_str(),
                     subject: cx.subject(None),
                     occurred_on: Some(cmd.on),
                     sources: &cmd.sources,
@@ -210,7 +210,7 @@ impl RegistryStore {
             detail: cmd.detail.clone(),
             sources: cmd.sources.clone(),
         };
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let mut cx = Context::read(txn, &cmd.treaty, cmd.state)?;
             let rules = cx.treaty.rules();
             let facts = cx.membership.facts().or_else(refuse)?;
@@ -230,7 +230,7 @@ impl RegistryStore {
                 txn,
                 &caller,
                 Entry {
-                    kind: Kind::SuspensionClaimRecorded,
+                    kind: Kind::SuspensionClaimRecorded.as_str(),
                     subject: cx.subject(None),
                     occurred_on: Some(claim.claimed_on),
                     sources: &claim.sources,

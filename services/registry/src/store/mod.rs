@@ -19,7 +19,7 @@ mod notices;
 mod treaties;
 
 use treaty_domain::{ConflictPeriod, StateCode, TreatyId};
-use treaty_ledger::{Abort, CommitError, Ledger, LedgerConfig, LedgerError, Once, Txn};
+use treaty_ledger::{Abort, Ledger, LedgerConfig, LedgerError, Txn};
 
 use crate::error::RegistryError;
 use crate::stored::{CONFLICTS, StoredConflicts, StoredTreaty, TREATIES, TREES};
@@ -57,27 +57,15 @@ fn txn_conflicts(txn: &Txn<'_>, state: StateCode) -> Step<StoredConflicts> {
 
 impl RegistryStore {
     /// Opens (or creates) the store; `config.trees` is replaced by the registry's trees.
-    pub fn open(mut config: LedgerConfig) -> Result<Self, LedgerError> {
-        config.trees = TREES.iter().map(|t| (*t).to_owned()).collect();
+    pub fn open(config: LedgerConfig) -> Result<Self, LedgerError> {
         Ok(Self {
-            ledger: Ledger::open(config)?,
+            ledger: Ledger::open(config.with_trees(&TREES))?,
         })
     }
 
     /// The registry's journal.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
-    }
-
-    /// Runs one mutation: `f` in one commit, made once per `once`.
-    async fn mutate<R, F>(&self, once: Option<&Once>, f: F) -> Result<R, RegistryError>
-    where
-        R: prost::Message + Default + Send + 'static,
-        F: Fn(&mut Txn<'_>) -> Step<R> + Send + 'static,
-    {
-        treaty_runtime::commit_once(&self.ledger, once, f)
-            .await
-            .map_err(CommitError::into_error)
     }
 
     /// Reads a treaty, or NOT_FOUND.

@@ -23,7 +23,7 @@ impl RegistryStore {
         cmd: RecordNotice,
     ) -> Result<pb::RecordWithdrawalNoticeResponse, RegistryError> {
         let caller = caller.clone();
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let mut cx = Context::read(txn, &cmd.treaty, cmd.state)?;
             let rules = cx.treaty.rules();
             let facts = cx.membership.facts().or_else(refuse)?;
@@ -55,7 +55,7 @@ impl RegistryStore {
                     txn,
                     &caller,
                     Entry {
-                        kind: Kind::WithdrawalNoticeRecorded,
+                        kind: Kind::WithdrawalNoticeRecorded.as_str(),
                         subject: cx.subject(Some(&case)),
                         occurred_on: Some(cmd.received_on),
                         sources: &cmd.sources,
@@ -89,7 +89,7 @@ impl RegistryStore {
         cmd: RecordRevocation,
     ) -> Result<pb::RecordRevocationResponse, RegistryError> {
         let caller = caller.clone();
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let mut cx = Context::read(txn, &cmd.treaty, cmd.state)?;
             let rules = cx.treaty.rules();
             let facts = cx.membership.facts().or_else(refuse)?;
@@ -106,7 +106,7 @@ impl RegistryStore {
                     txn,
                     &caller,
                     Entry {
-                        kind: Kind::RevocationRecorded,
+                        kind: Kind::RevocationRecorded.as_str(),
                         subject: cx.subject(Some(&case)),
                         occurred_on: Some(cmd.revoked_on),
                         sources: &cmd.sources,

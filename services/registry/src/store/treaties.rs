@@ -31,7 +31,7 @@ impl RegistryStore {
             clause: StoredClause::from_domain(cmd.rules.withdrawal, cmd.article),
             sources: cmd.sources,
         };
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let key = treaty.id.as_bytes();
             if TREATIES.read::<RegistryError>(txn, key)?.is_some() {
                 return refuse(RegistryError::TreatyExists {
@@ -43,7 +43,7 @@ impl RegistryStore {
                 txn,
                 &caller,
                 Entry {
-                    kind: Kind::TreatyCreated,
+                    kind: Kind::TreatyCreated.as_str(),
                     subject: Subject::of(None, Some(&treaty.id), None),
                     occurred_on: None,
                     sources: &treaty.sources,
@@ -95,7 +95,7 @@ impl RegistryStore {
         let caller = caller.clone();
         let state = cmd.state;
         let procedure = StoredProcedure::from_domain(&cmd.procedure, cmd.sources);
-        self.mutate(once, move |txn| {
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
             let code = state.as_str();
             let before = PROCEDURES.read::<RegistryError>(txn, code.as_bytes())?;
             PROCEDURES.write(txn, code.as_bytes(), &procedure)?;
@@ -103,7 +103,7 @@ impl RegistryStore {
                 txn,
                 &caller,
                 Entry {
-                    kind: Kind::ApprovalProcedureSet,
+                    kind: Kind::ApprovalProcedureSet.as_str(),
                     subject: Subject::of(Some(code), None, None),
                     occurred_on: None,
                     sources: &procedure.sources,

@@ -31,11 +31,7 @@ pub fn date(text: &str) -> WireDate {
 
 /// A request carrying the test principal.
 pub fn req<T>(message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    request
-        .metadata_mut()
-        .insert("x-treaty-actor", ACTOR.parse().expect("an ASCII actor"));
-    request
+    treaty_testkit::as_actor(ACTOR, message)
 }
 
 /// The Ottawa Convention as the registry stores it.

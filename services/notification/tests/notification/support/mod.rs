@@ -31,10 +31,7 @@ pub fn day(y: i32, m: i32, d: i32) -> Date {
 
 /// `msg` as a request from [`ACTOR`].
 pub fn req<T>(msg: T) -> tonic::Request<T> {
-    let mut r = tonic::Request::new(msg);
-    r.metadata_mut()
-        .insert("x-treaty-actor", ACTOR.parse().expect("ascii"));
-    r
+    treaty_testkit::as_actor(ACTOR, msg)
 }
 
 /// The fields named in an INVALID_ARGUMENT's `BadRequest` details, sorted.
