@@ -243,10 +243,8 @@ impl Loader {
             procedure: Some(reg::ApprovalProcedure {
                 chambers,
                 head_of_state_assent: p.head_of_state_assent,
-                // The file's path when the first data directories were loaded:
-                // kept, so that a reload is the same request under the same id.
                 sources: vec![format!(
-                    "crates/treaty/data/withdrawals_2024_2026.csv: {}",
+                    "the bundled withdrawals_2024_2026.csv: {}",
                     p.evidence
                 )],
             }),

@@ -63,10 +63,7 @@ impl Ledger {
     /// (plus sled's own recovery).
     pub fn open(config: LedgerConfig) -> Result<Ledger, LedgerError> {
         validate(&config)?;
-        let db = sled::Config::new()
-            .path(&config.path)
-            .cache_capacity(config.cache_capacity)
-            .open()?;
+        let db = open_db(&config)?;
         check_meta(&db, &config.source)?;
         let journal = db.open_tree(JOURNAL_TREE)?;
         let requests = db.open_tree(REQUESTS_TREE)?;
@@ -334,6 +331,31 @@ impl Ledger {
 
     fn journal(&self) -> &Tree {
         &self.inner.layout.trees[0]
+    }
+}
+
+/// How long [`Ledger::open`] waits for the database's file lock: sled releases it from a
+/// background thread a moment after the last handle is dropped, so a process (or a test) that
+/// closes a ledger and opens it again at once can find it still held.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn open_db(config: &LedgerConfig) -> Result<sled::Db, LedgerError> {
+    let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+    loop {
+        let opened = sled::Config::new()
+            .path(&config.path)
+            .cache_capacity(config.cache_capacity)
+            .open();
+        match opened {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                tracing::debug!(path = %config.path.display(), "the database is still locked; waiting");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
     }
 }
 
