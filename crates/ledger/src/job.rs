@@ -26,6 +26,8 @@ pub(crate) trait Job: Send {
     fn fail(&mut self, error: LedgerError);
     /// Sends the answer; `durability` is the batch's durability failure, if any.
     fn answer(self: Box<Self>, durability: Option<&LedgerError>);
+    /// Whether the closure only reads (a replay): a batch of such jobs alone needs no flush.
+    fn reads_only(&self) -> bool;
 }
 
 /// A commit closure and where to send its answer.
@@ -33,14 +35,20 @@ pub(crate) struct CommitJob<T, E, F> {
     f: F,
     reply: oneshot::Sender<Result<T, CommitError<E>>>,
     outcome: Option<Result<T, CommitError<E>>>,
+    reads_only: bool,
 }
 
 impl<T, E, F> CommitJob<T, E, F> {
-    pub(crate) fn new(f: F, reply: oneshot::Sender<Result<T, CommitError<E>>>) -> Self {
+    pub(crate) fn new(
+        f: F,
+        reply: oneshot::Sender<Result<T, CommitError<E>>>,
+        reads_only: bool,
+    ) -> Self {
         Self {
             f,
             reply,
             outcome: None,
+            reads_only,
         }
     }
 }
@@ -81,5 +89,9 @@ where
         };
         // The caller may have stopped waiting; the commit stands either way.
         let _ = self.reply.send(answer);
+    }
+
+    fn reads_only(&self) -> bool {
+        self.reads_only
     }
 }

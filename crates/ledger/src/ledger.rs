@@ -153,7 +153,16 @@ impl Ledger {
         T: Send + 'static,
         E: Send + 'static,
     {
-        let answer = self.submit(f)?;
+        self.run(f, false).await
+    }
+
+    async fn run<T, E, F>(&self, f: F, reads_only: bool) -> Result<T, CommitError<E>>
+    where
+        F: Fn(&mut Txn<'_>) -> Result<T, Abort<E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let answer = self.submit(f, reads_only)?;
         answer
             .await
             .unwrap_or(Err(CommitError::Storage(LedgerError::Closed)))
@@ -204,10 +213,13 @@ impl Ledger {
     {
         let once = once.clone();
         let outcome = self
-            .commit(move |txn| match txn.recall(&once.key.to_bytes())? {
-                None => Ok(None),
-                Some(value) => remembered(&once, &value).map(Some),
-            })
+            .run(
+                move |txn| match txn.recall(&once.key.to_bytes())? {
+                    None => Ok(None),
+                    Some(value) => remembered(&once, &value).map(Some),
+                },
+                true,
+            )
             .await;
         outcome.map_err(unwrap_refusal)
     }
@@ -223,7 +235,7 @@ impl Ledger {
         T: Send + 'static,
         E: Send + 'static,
     {
-        let answer = self.submit(f)?;
+        let answer = self.submit(f, false)?;
         answer
             .blocking_recv()
             .unwrap_or(Err(CommitError::Storage(LedgerError::Closed)))
@@ -232,6 +244,7 @@ impl Ledger {
     fn submit<T, E, F>(
         &self,
         f: F,
+        reads_only: bool,
     ) -> Result<oneshot::Receiver<Result<T, CommitError<E>>>, CommitError<E>>
     where
         F: Fn(&mut Txn<'_>) -> Result<T, Abort<E>> + Send + 'static,
@@ -242,7 +255,7 @@ impl Ledger {
             return Err(LedgerError::Poisoned(reason).into());
         }
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn Job> = Box::new(CommitJob::new(f, reply));
+        let job: Box<dyn Job> = Box::new(CommitJob::new(f, reply, reads_only));
         let jobs = self.inner.jobs.read().unwrap_or_else(|e| e.into_inner());
         let sender = jobs.as_ref().ok_or(LedgerError::Closed)?;
         sender.send(job).map_err(|_| LedgerError::Closed)?;

@@ -142,6 +142,8 @@ enum Window {
     Committed {
         head: (u64, Hash),
         commits: u64,
+        /// Commits that may have written (every one but the read-only replays).
+        writing: u64,
         appended: u64,
     },
     /// Nothing was written; the job at `at` was rejected or panicked.
@@ -195,10 +197,13 @@ impl Writer {
                     Window::Committed {
                         head,
                         commits,
+                        writing,
                         appended,
                     } => {
                         self.head = head;
-                        wrote |= commits > 0;
+                        // A batch that only read remembered answers changed nothing: what it
+                        // read is durable already, or was written by a job of this batch.
+                        wrote |= writing > 0;
                         self.shared.commits.fetch_add(commits, Ordering::Relaxed);
                         self.shared.appended.fetch_add(appended, Ordering::Relaxed);
                         status[start..end].fill(Status::Done);
@@ -266,7 +271,7 @@ impl Writer {
             // sled may run this more than once: everything is rebuilt per attempt.
             let mut jobs = jobs.borrow_mut();
             let mut head = self.head;
-            let (mut commits, mut appended) = (0, 0);
+            let (mut commits, mut writing, mut appended) = (0, 0, 0);
             for (i, job) in jobs.iter_mut().enumerate() {
                 let at = start + i;
                 if status[at] != Status::Pending {
@@ -284,18 +289,20 @@ impl Writer {
                     Step::Applied => {
                         head = txn.last_appended();
                         commits += 1;
+                        writing += u64::from(!job.reads_only());
                         appended += txn.appended();
                     }
                     Step::Rejected => return Err(halt(false)),
                     Step::Storage(e) => return Err(e.into()),
                 }
             }
-            Ok((head, commits, appended))
+            Ok((head, commits, writing, appended))
         });
         match result {
-            Ok((head, commits, appended)) => Window::Committed {
+            Ok((head, commits, writing, appended)) => Window::Committed {
                 head,
                 commits,
+                writing,
                 appended,
             },
             Err(TransactionError::Abort(Halt { at, panicked })) => Window::Halted { at, panicked },

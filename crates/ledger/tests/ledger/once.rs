@@ -172,3 +172,21 @@ async fn a_remembered_answer_survives_a_restart() {
     assert_eq!(ledger.head().0, 1);
     ledger.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_replay_alone_costs_no_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open(dir.path());
+    let key = once("", "r1", "append a");
+    append_once(&ledger, &key, "a").await.unwrap();
+    let before = ledger.stats().batches;
+    for _ in 0..3 {
+        assert!(ledger.replay::<Vec<u8>, ()>(&key).await.unwrap().is_some());
+    }
+    assert_eq!(
+        ledger.stats().batches,
+        before,
+        "reading a remembered answer flushes nothing"
+    );
+    ledger.shutdown().await;
+}
