@@ -112,8 +112,8 @@ pub use error::{DomainError, TransitionError};
 pub use ids::{CaseId, StateCode, TreatyId};
 pub use membership::{ConsentKind, EntryIntoForceRule, MembershipPeriod};
 pub use notice::{
-    CirculationBeforeReceipt, DEPOSITARY, NotARecipient, NoticeKind, Recipient, SECURITY_COUNCIL,
-    circulation_date, recipients,
+    CirculationBeforeReceipt, DEPOSITARY, NotARecipient, NoticeDatesError, NoticeKind, Recipient,
+    SECURITY_COUNCIL, circulation_date, recipients,
 };
 pub use procedure::{ApprovalProcedure, Chamber, Threshold};
 pub use recording::{CaseFact, MembershipError};

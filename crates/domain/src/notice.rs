@@ -38,6 +38,26 @@ impl NoticeKind {
         }
     }
 
+    /// Checks the dates a notice of this kind carries: a deposit names the receipt, an effect
+    /// the day of effect, and no withdrawal takes effect before the depositary received it.
+    pub fn check_dates(
+        self,
+        received_on: Option<Date>,
+        effective_on: Option<Date>,
+    ) -> Result<(), NoticeDatesError> {
+        match (self, received_on, effective_on) {
+            (NoticeKind::Deposit, None, _) => Err(NoticeDatesError::MissingReceipt),
+            (NoticeKind::Effect, _, None) => Err(NoticeDatesError::MissingEffect),
+            (_, Some(received_on), Some(effective_on)) if effective_on < received_on => {
+                Err(NoticeDatesError::EffectBeforeReceipt {
+                    received_on,
+                    effective_on,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The date as of which the notice's recipients are the parties: the depositary's receipt
     /// for a deposit (those bound when the notice was given), the day of effect for an effect
     /// (those bound when the state left), the circulation otherwise.
@@ -53,6 +73,23 @@ impl NoticeKind {
             NoticeKind::Deferral | NoticeKind::Revocation => circulated_on,
         }
     }
+}
+
+/// Dates a notice cannot carry.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum NoticeDatesError {
+    /// A deposit notice must say when the depositary received the instrument.
+    #[error("required for a deposit notice: the date the depositary received the instrument")]
+    MissingReceipt,
+    /// An effect notice must say when the withdrawal took effect.
+    #[error("required for an effect notice: the date the withdrawal took effect")]
+    MissingEffect,
+    /// A withdrawal takes effect after the depositary received the instrument, never before.
+    #[error("a withdrawal takes effect after its receipt ({received_on}), not on {effective_on}")]
+    EffectBeforeReceipt {
+        received_on: Date,
+        effective_on: Date,
+    },
 }
 
 /// A circulation date the law does not allow.

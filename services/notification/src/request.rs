@@ -4,7 +4,7 @@
 //! `treaty_proto::page`, bound to the listing and its filters.
 
 use jiff::civil::Date;
-use treaty_domain::{CaseId, NoticeKind, Recipient, StateCode, TreatyId};
+use treaty_domain::{CaseId, NoticeDatesError, NoticeKind, Recipient, StateCode, TreatyId};
 use treaty_proto::Violations;
 use treaty_proto::fields::{self, RequestId};
 use treaty_proto::notification as pb;
@@ -103,31 +103,23 @@ pub fn publish_notice(
         fields::optional_date(&mut v, "notice.circulated_on", n.circulated_on.as_ref());
     let effective_on =
         fields::optional_date(&mut v, "notice.effective_on", n.effective_on.as_ref());
-    let missing = match kind {
-        Some(NoticeKind::Deposit) => n.received_on.is_none().then_some((
-            "notice.received_on",
-            "required for a deposit notice: the date the depositary received the instrument",
-        )),
-        Some(NoticeKind::Effect) => n.effective_on.is_none().then_some((
-            "notice.effective_on",
-            "required for an effect notice: the date the withdrawal took effect",
-        )),
-        Some(NoticeKind::Deferral | NoticeKind::Revocation) | None => None,
-    };
-    if let Some((field, description)) = missing {
-        v.add(field, description);
+    // A date that was given but could not be read already has its violation.
+    let dates_read = (n.received_on.is_some() == received_on.is_some())
+        && (n.effective_on.is_some() == effective_on.is_some());
+    if let (Some(kind), true) = (kind, dates_read)
+        && let Err(e) = kind.check_dates(received_on, effective_on)
+    {
+        let field = match e {
+            NoticeDatesError::MissingReceipt => "notice.received_on",
+            NoticeDatesError::MissingEffect | NoticeDatesError::EffectBeforeReceipt { .. } => {
+                "notice.effective_on"
+            }
+        };
+        v.add(field, e.to_string());
     }
     let circulated_on = treaty_domain::circulation_date(asked_circulation, received_on, today)
         .map_err(|e| v.add("notice.circulated_on", e.to_string()))
         .ok();
-    if let (Some(r), Some(e)) = (received_on, effective_on)
-        && e < r
-    {
-        v.add(
-            "notice.effective_on",
-            format!("a withdrawal takes effect after its receipt ({r})"),
-        );
-    }
     let reasons = if kind == Some(NoticeKind::Deposit) {
         fields::required_long_text(&mut v, "notice.reasons", &n.reasons)
     } else {

@@ -1,6 +1,8 @@
 //! Who is notified of a withdrawal, as of which date, and when a notice may be circulated.
 
-use treaty_domain::{NoticeKind, Recipient, StateCode, circulation_date, recipients, today};
+use treaty_domain::{
+    NoticeDatesError, NoticeKind, Recipient, StateCode, circulation_date, recipients, today,
+};
 
 use crate::facts::day;
 
@@ -153,5 +155,41 @@ fn today_is_the_civil_date_in_the_depositarys_calendar() {
     ];
     for (instant, date) in table {
         assert_eq!(today(instant.parse().unwrap()), day(date), "{instant}");
+    }
+}
+
+#[test]
+fn a_notice_carries_the_dates_its_kind_needs_and_no_effect_precedes_receipt() {
+    let (r, e) = (Some(day("2025-06-27")), Some(day("2025-12-27")));
+    let early = Some(day("2025-06-01"));
+    let table = [
+        (NoticeKind::Deposit, r, e, Ok(())),
+        (
+            NoticeKind::Deposit,
+            None,
+            e,
+            Err(NoticeDatesError::MissingReceipt),
+        ),
+        (NoticeKind::Effect, r, e, Ok(())),
+        (
+            NoticeKind::Effect,
+            r,
+            None,
+            Err(NoticeDatesError::MissingEffect),
+        ),
+        (NoticeKind::Deferral, None, None, Ok(())),
+        (NoticeKind::Revocation, r, None, Ok(())),
+        (
+            NoticeKind::Effect,
+            r,
+            early,
+            Err(NoticeDatesError::EffectBeforeReceipt {
+                received_on: day("2025-06-27"),
+                effective_on: day("2025-06-01"),
+            }),
+        ),
+    ];
+    for (kind, received, effective, want) in table {
+        assert_eq!(kind.check_dates(received, effective), want, "{kind:?}");
     }
 }
