@@ -56,7 +56,7 @@ where
         latencies: Vec::new(),
         errors: 0,
     };
-    for (window, keep) in [(warmup, false), (duration, true)] {
+    for (round, (window, keep)) in [(warmup, false), (duration, true)].into_iter().enumerate() {
         let end = Instant::now() + window;
         let mut tasks = Vec::new();
         for t in 0..concurrency {
@@ -64,7 +64,9 @@ where
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::new();
                 let mut errors = 0;
-                let mut i = (t as u64) << 40;
+                // Every operation of the run gets its own number (and so its own request id):
+                // the measured window must not replay the warm-up's requests.
+                let mut i = ((round as u64) << 56) | ((t as u64) << 40);
                 while Instant::now() < end {
                     let t0 = Instant::now();
                     match op(i).await {
