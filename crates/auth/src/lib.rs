@@ -16,5 +16,5 @@ mod rules;
 pub mod token;
 
 pub use permission::{Permission, UnknownPermission};
-pub use principal::{Principal, ServiceName, User};
+pub use principal::{Principal, Recorded, ServiceName, User};
 pub use rules::{Denied, Rpc, Rule, Target, authorize, may_receive};

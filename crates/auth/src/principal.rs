@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::permission::Permission;
 
@@ -92,20 +92,41 @@ pub enum Principal {
 }
 
 /// The principal as recorded in a journal entry: JSON with fixed keys, written by the server.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Recorded<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    issuer: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    task: Option<&'a str>,
-    via: &'a str,
+/// A principal as a journal entry records it (its `actor`, canonical JSON the entry's hash
+/// covers): who made the step, as the recording service authenticated them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Recorded {
+    /// The token's subject, or `anonymous`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The token's issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The id of the issuer key that signed the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The service whose certificate authenticated the call, or that made the step itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The task of that service that made the step itself (the approvals scheduler).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// The service that took the request and recorded the step.
+    pub via: String,
+}
+
+impl Recorded {
+    /// The recorded principal of a journal entry's `actor`, if it is one (entries recorded
+    /// before the trust boundary carry a bare name).
+    pub fn parse(actor: &str) -> Option<Recorded> {
+        serde_json::from_str(actor).ok()
+    }
+
+    /// The canonical JSON the journal records.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("the recorded principal always serializes")
+    }
 }
 
 impl Principal {
@@ -130,45 +151,37 @@ impl Principal {
     /// The principal as the journal records it for a step made through `via`: its subject,
     /// issuer and key id, or its service name, and the service that took the request.
     pub fn recorded(&self, via: ServiceName) -> String {
+        let via = via.as_str().to_owned();
         let recorded = match self {
             Principal::Anonymous => Recorded {
-                subject: Some("anonymous"),
-                issuer: None,
-                key_id: None,
-                service: None,
-                task: None,
-                via: via.as_str(),
+                subject: Some("anonymous".to_owned()),
+                via,
+                ..Recorded::default()
             },
             Principal::User(user) => Recorded {
-                subject: Some(&user.subject),
-                issuer: Some(&user.issuer),
-                key_id: Some(&user.key_id),
-                service: None,
-                task: None,
-                via: via.as_str(),
+                subject: Some(user.subject.clone()),
+                issuer: Some(user.issuer.clone()),
+                key_id: Some(user.key_id.clone()),
+                via,
+                ..Recorded::default()
             },
             Principal::Service(service) => Recorded {
-                subject: None,
-                issuer: None,
-                key_id: None,
-                service: Some(service.as_str()),
-                task: None,
-                via: via.as_str(),
+                service: Some(service.as_str().to_owned()),
+                via,
+                ..Recorded::default()
             },
         };
-        serde_json::to_string(&recorded).expect("the recorded principal always serializes")
+        recorded.to_json()
     }
 
     /// A step a service records on its own, by one of its tasks (the approvals scheduler).
     pub fn recorded_task(service: ServiceName, task: &str) -> String {
-        let recorded = Recorded {
-            subject: None,
-            issuer: None,
-            key_id: None,
-            service: Some(service.as_str()),
-            task: Some(task),
-            via: service.as_str(),
-        };
-        serde_json::to_string(&recorded).expect("the recorded principal always serializes")
+        Recorded {
+            service: Some(service.as_str().to_owned()),
+            task: Some(task.to_owned()),
+            via: service.as_str().to_owned(),
+            ..Recorded::default()
+        }
+        .to_json()
     }
 }

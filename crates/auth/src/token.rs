@@ -19,6 +19,9 @@ use crate::principal::User;
 /// How far a clock may be off when `exp` and `nbf` are checked.
 pub const LEEWAY: Duration = Duration::from_secs(30);
 
+/// The issuer tokens for this suite name, unless configured otherwise.
+pub const DEFAULT_ISSUER: &str = "treaty";
+
 /// The audience tokens for this suite name, unless configured otherwise.
 pub const DEFAULT_AUDIENCE: &str = "treaty";
 
@@ -68,6 +71,7 @@ fn kid_of(public: &ed25519_dalek::VerifyingKey) -> String {
 }
 
 /// An issuer's private key, which signs tokens.
+#[derive(Clone)]
 pub struct SigningKey {
     key: ed25519_dalek::SigningKey,
     kid: String,
@@ -97,6 +101,11 @@ impl SigningKey {
         })?;
         let kid = kid_of(&key.verifying_key());
         Ok(SigningKey { key, kid })
+    }
+
+    /// Its public half, for a verifier in the same process.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        VerifyingKey::from_pem(&self.public_pem()).expect("our own SPKI PEM reads back")
     }
 
     /// The key as PKCS#8 PEM text (a secret: write it with owner-only permissions).

@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+mod credentials;
 mod facts;
 mod load;
 mod once;
@@ -25,11 +26,12 @@ mod parse;
 pub mod procedures;
 mod read;
 
+pub use credentials::{Actor, Credentials, Minted, OneToken};
 pub use facts::{
     CCM_PARTIES, ConsentFact, DEPOSITARY, Facts, OTTAWA_PARTIES, SIGNATORIES, StepFact, StepKind,
     TREATIES, TreatyFact, WITHDRAWAL_STEPS,
 };
-pub use load::{LOADER_ACTOR, LoadError, Loader, Progress, Quiet, step_name};
+pub use load::{LOADER_SUBJECT, LoadError, Loader, Progress, Quiet, loader_permissions, step_name};
 pub use once::{BUNDLE_MARKER, load_bundle_once};
 pub use parse::{RowError, Shape, parse_file};
 pub use read::{all_pages, parties_as_of};

@@ -7,19 +7,35 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::sync::Arc;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 use treaty_domain::{ConsentKind, StateCode};
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 use treaty_proto::wire::date_to_wire;
-use treaty_runtime::{RetryPolicy, with_retry};
+
+use treaty_auth::Permission;
+use treaty_runtime::{Bearer, RetryPolicy, with_retry};
+
+use crate::credentials::{Actor, Credentials, OneToken};
 
 use crate::procedures::{self, Count};
 use crate::{DEPOSITARY, Facts, StepFact, StepKind, TREATIES};
 
-/// The principal recorded on every loaded step.
-pub const LOADER_ACTOR: &str = "treaty-data-loader";
+/// The subject of the tokens a load is made with (the principal recorded on every loaded step).
+pub const LOADER_SUBJECT: &str = "treaty-data-loader";
+
+/// The permissions a load of `facts` (and the bundled treaties) needs: the registry's
+/// administrator (treaties, consents, procedures), the depositary (receipts), and each state
+/// whose withdrawal steps it records — nothing more.
+pub fn loader_permissions(facts: &Facts) -> Vec<Permission> {
+    let states: BTreeSet<StateCode> = facts.steps.iter().map(|s| s.state).collect();
+    [Permission::RegistryAdmin, Permission::DepositaryRecord]
+        .into_iter()
+        .chain(states.into_iter().map(Permission::StateRecord))
+        .collect()
+}
 
 /// What a loader reports as it goes (the demo narrates it; `serve` logs it).
 pub trait Progress: Send {
@@ -61,15 +77,7 @@ pub struct Loader {
     registry: RegistryServiceClient<Channel>,
     approvals: ApprovalsServiceClient<Channel>,
     retry: RetryPolicy,
-}
-
-fn request<T>(message: T) -> Request<T> {
-    let mut r = Request::new(message);
-    r.metadata_mut().insert(
-        treaty_runtime::ACTOR_HEADER,
-        tonic::metadata::MetadataValue::from_static(LOADER_ACTOR),
-    );
-    r
+    credentials: Arc<dyn Credentials>,
 }
 
 fn refused(what: impl Into<String>) -> impl FnOnce(Status) -> LoadError {
@@ -106,6 +114,15 @@ impl Loader {
             registry: RegistryServiceClient::new(registry),
             approvals: ApprovalsServiceClient::new(approvals),
             retry,
+            credentials: Arc::new(OneToken(Bearer::none())),
+        }
+    }
+
+    /// Makes each call with the token `credentials` gives its actor.
+    pub fn with_credentials(self, credentials: impl Credentials + 'static) -> Self {
+        Self {
+            credentials: Arc::new(credentials),
+            ..self
         }
     }
 
@@ -304,9 +321,12 @@ impl Loader {
                             detail: step.detail.clone(),
                             sources: step.sources.clone(),
                         };
-                        self.call_approvals(step.origin.clone(), req, |mut c, r| async move {
-                            c.record_recommendation(r).await.map(drop)
-                        })
+                        self.call_approvals(
+                            &Actor::State(state),
+                            step.origin.clone(),
+                            req,
+                            |mut c, r| async move { c.record_recommendation(r).await.map(drop) },
+                        )
                         .await?;
                     } else {
                         let req = ap::OpenWithdrawalRequest {
@@ -347,9 +367,12 @@ impl Loader {
                         detail: step.detail.clone(),
                         sources: step.sources.clone(),
                     };
-                    self.call_approvals(step.origin.clone(), req, |mut c, r| async move {
-                        c.record_government_decision(r).await.map(drop)
-                    })
+                    self.call_approvals(
+                        &Actor::State(state),
+                        step.origin.clone(),
+                        req,
+                        |mut c, r| async move { c.record_government_decision(r).await.map(drop) },
+                    )
                     .await?;
                 }
                 StepKind::ParliamentApproved => {
@@ -382,6 +405,7 @@ impl Loader {
                             sources: step.sources.clone(),
                         };
                         self.call_approvals(
+                            &Actor::State(state),
                             format!("{} (vote {n})", step.origin),
                             req,
                             |mut c, r| async move { c.record_chamber_vote(r).await.map(drop) },
@@ -400,9 +424,12 @@ impl Loader {
                         detail: step.detail.clone(),
                         sources: step.sources.clone(),
                     };
-                    self.call_approvals(step.origin.clone(), req, |mut c, r| async move {
-                        c.record_head_of_state_assent(r).await.map(drop)
-                    })
+                    self.call_approvals(
+                        &Actor::State(state),
+                        step.origin.clone(),
+                        req,
+                        |mut c, r| async move { c.record_head_of_state_assent(r).await.map(drop) },
+                    )
                     .await?;
                 }
                 StepKind::Deposited => {
@@ -413,9 +440,12 @@ impl Loader {
                         reasons: step.detail.clone(),
                         sources: step.sources.clone(),
                     };
-                    self.call_approvals(step.origin.clone(), req, |mut c, r| async move {
-                        c.deposit_instrument(r).await.map(drop)
-                    })
+                    self.call_approvals(
+                        &Actor::Depositary,
+                        step.origin.clone(),
+                        req,
+                        |mut c, r| async move { c.deposit_instrument(r).await.map(drop) },
+                    )
                     .await?;
                 }
                 // The effect is recorded by the approvals scheduler from the clause
@@ -433,9 +463,12 @@ impl Loader {
         req: ap::OpenWithdrawalRequest,
     ) -> Result<String, LoadError> {
         let answer = self
-            .call_approvals(step.origin.clone(), req, |mut c, r| async move {
-                c.open_withdrawal(r).await.map(|a| a.into_inner())
-            })
+            .call_approvals(
+                &Actor::State(step.state),
+                step.origin.clone(),
+                req,
+                |mut c, r| async move { c.open_withdrawal(r).await.map(|a| a.into_inner()) },
+            )
             .await?;
         answer
             .withdrawal
@@ -469,8 +502,9 @@ impl Loader {
             text: step.detail.clone(),
             sources,
         };
+        let actor = Actor::Joint(joint.iter().map(|s| s.state).collect());
         let answer = self
-            .call_approvals(step.origin.clone(), req, |mut c, r| async move {
+            .call_approvals(&actor, step.origin.clone(), req, |mut c, r| async move {
                 c.issue_joint_statement(r).await.map(|a| a.into_inner())
             })
             .await?;
@@ -552,8 +586,9 @@ impl Loader {
         F: Fn(RegistryServiceClient<Channel>, Request<Req>) -> Fut,
         Fut: Future<Output = Result<T, Status>>,
     {
+        let bearer = self.credentials.bearer(&Actor::Registrar);
         with_retry(&self.retry, || {
-            call(self.registry.clone(), request(req.clone()))
+            call(self.registry.clone(), bearer.request(req.clone()))
         })
         .await
         .map_err(refused(what))
@@ -561,6 +596,7 @@ impl Loader {
 
     async fn call_approvals<Req, T, F, Fut>(
         &self,
+        actor: &Actor,
         what: String,
         req: Req,
         call: F,
@@ -570,8 +606,9 @@ impl Loader {
         F: Fn(ApprovalsServiceClient<Channel>, Request<Req>) -> Fut,
         Fut: Future<Output = Result<T, Status>>,
     {
+        let bearer = self.credentials.bearer(actor);
         with_retry(&self.retry, || {
-            call(self.approvals.clone(), request(req.clone()))
+            call(self.approvals.clone(), bearer.request(req.clone()))
         })
         .await
         .map_err(refused(what))

@@ -24,21 +24,14 @@ impl Progress for Logged {
 /// directory: a marker records a completed load. An interrupted load is
 /// resumed at the next start; every call is idempotent by its request id, so
 /// nothing is recorded twice.
-pub async fn load_bundle_once(endpoint: String, data_dir: impl AsRef<Path>, shutdown: Shutdown) {
+/// `loader` carries the connection and a token with [`crate::loader_permissions`] of the
+/// bundle.
+pub async fn load_bundle_once(loader: Loader, data_dir: impl AsRef<Path>, shutdown: Shutdown) {
     let marker = data_dir.as_ref().join(BUNDLE_MARKER);
     if marker.exists() {
         tracing::info!("bundled treaty data already loaded");
         return;
     }
-    let channel =
-        match treaty_runtime::connect(&endpoint, &treaty_runtime::ClientConfig::default()).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot connect to load the bundled data");
-                return;
-            }
-        };
-    let loader = Loader::new(channel);
     let mut logged = Logged;
     tokio::select! {
         loaded = loader.load_bundle(&mut logged) => match loaded {

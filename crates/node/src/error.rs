@@ -26,6 +26,9 @@ pub enum NodeError {
         /// The variable to set.
         variable: &'static str,
     },
+    /// The node's certificates, identities or token issuers cannot be used.
+    #[error("{0}")]
+    Trust(String),
     /// An in-process node could not get a temporary data directory.
     #[error("cannot create a temporary data directory: {0}")]
     TemporaryDir(#[source] std::io::Error),

@@ -11,11 +11,14 @@
 
 #![forbid(unsafe_code)]
 
+mod dev;
 mod error;
 mod local;
 mod role;
+mod trust;
 mod wiring;
 
+pub use dev::DevCredentials;
 pub use error::NodeError;
 pub use local::{LocalNode, LocalNodeBuilder, StoppedLocalNode};
 pub use role::Role;

@@ -12,9 +12,10 @@ use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 use treaty_ledger::{Clock, SystemClock};
+use treaty_runtime::tls::ClientTls;
 use treaty_runtime::{ClientConfig, Config, Server, Shutdown};
 
-use crate::{NodeError, NodeSpec, Role, run};
+use crate::{DevCredentials, NodeError, NodeSpec, Role, run};
 
 /// Services running in this process, already SERVING.
 ///
@@ -132,9 +133,29 @@ impl LocalNode {
         format!("http://{}", self.addr)
     }
 
-    /// A channel to it; it reconnects to a node restarted at the same address.
+    /// A plaintext channel to it (whose callers are anonymous unless their requests carry a
+    /// token); it reconnects to a node restarted at the same address.
     pub fn channel(&self) -> Channel {
         self.channel.clone()
+    }
+
+    /// Its TLS URL, e.g. `https://127.0.0.1:40123`.
+    pub fn tls_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// A TLS channel to it with `tls` (a CA, and an identity to present, if any).
+    pub async fn tls_channel(&self, tls: &ClientTls) -> Result<Channel, NodeError> {
+        Ok(
+            treaty_runtime::connect_with(&self.tls_url(), &ClientConfig::default(), Some(tls))
+                .await?,
+        )
+    }
+
+    /// The development CA and token issuer it made for itself (see [`DevCredentials`]).
+    pub fn dev(&self) -> Result<DevCredentials, NodeError> {
+        let auth = &self.plan.config.auth;
+        DevCredentials::read(self.data_dir(), &auth.issuer, &auth.audience)
     }
 
     /// Where its services keep their sled databases (one directory per service).

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use treaty_auth::ServiceName;
 use treaty_runtime::Config;
 
 /// A service a process can run.
@@ -34,6 +35,16 @@ impl Role {
             Role::Approvals => treaty_approvals::NAME,
             Role::Notification => treaty_notification::NAME,
             Role::Audit => treaty_audit::NAME,
+        }
+    }
+
+    /// The name its certificate carries (`spiffe://treaty/<name>`).
+    pub fn service(self) -> ServiceName {
+        match self {
+            Role::Registry => ServiceName::Registry,
+            Role::Approvals => ServiceName::Approvals,
+            Role::Notification => ServiceName::Notification,
+            Role::Audit => ServiceName::Audit,
         }
     }
 

@@ -17,6 +17,7 @@ use treaty_proto::registry::registry_service_server::RegistryServiceServer;
 use treaty_registry::{RegistryApi, RegistryStore};
 use treaty_runtime::{ClientConfig, Config, Server, Services, Shutdown};
 
+use crate::trust::Trust;
 use crate::{NodeError, Role};
 
 /// How to run a node: which services, with which configuration and clock.
@@ -33,6 +34,7 @@ struct Wiring<'a> {
     spec: &'a NodeSpec,
     local: SocketAddr,
     client: ClientConfig,
+    trust: Trust,
 }
 
 impl Wiring<'_> {
@@ -64,10 +66,18 @@ impl Wiring<'_> {
         })
     }
 
-    /// A channel to `peer`: this process when it runs the peer, else the configured URL.
+    /// A channel from `service` to `peer`, with `service`'s identity: this process when it
+    /// runs the peer (over TLS on its own port, so the same rules apply as between
+    /// processes), else the configured URL.
     async fn peer(&self, service: Role, peer: Role) -> Result<Channel, NodeError> {
+        let identity = self.trust.identities.get(&service);
         let url = if self.spec.roles.contains(&peer) {
-            format!("http://{}", self.local)
+            let mut local = self.local;
+            if local.ip().is_unspecified() {
+                local.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            let scheme = if identity.is_some() { "https" } else { "http" };
+            format!("{scheme}://{local}")
         } else {
             peer.configured_addr(&self.spec.config)
                 .cloned()
@@ -77,7 +87,7 @@ impl Wiring<'_> {
                     variable: peer.addr_variable(),
                 })?
         };
-        Ok(treaty_runtime::connect(&url, &self.client).await?)
+        Ok(treaty_runtime::connect_with(&url, &self.client, identity).await?)
     }
 }
 
@@ -93,10 +103,17 @@ pub async fn run(
     shutdown: Shutdown,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), NodeError> {
+    let trust = Trust::of(&spec.config, &spec.roles)?;
+    let server = server.with_security(trust.security.clone());
+    let server = match spec.config.health_addr {
+        Some(addr) => server.with_health_addr(addr).await?,
+        None => server,
+    };
     let w = Wiring {
         spec: &spec,
         local: server.local_addr(),
         client: ClientConfig::from(&spec.config),
+        trust,
     };
     let mut services = Services::new().descriptor_set(treaty_proto::FILE_DESCRIPTOR_SET);
     let mut journals: Vec<(Role, Ledger)> = Vec::new();

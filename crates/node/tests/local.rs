@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use treaty_auth::Permission;
 use treaty_node::{LocalNode, NodeError, Role};
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
 
@@ -22,6 +23,15 @@ fn procedure(request_id: &str) -> reg::SetApprovalProcedureRequest {
             sources: vec!["a test".into()],
         }),
     }
+}
+
+/// `message` with a token of the node's development issuer for the registry's administrator.
+fn as_admin<T>(node: &LocalNode, message: T) -> tonic::Request<T> {
+    node.dev()
+        .expect("the node's development credentials")
+        .bearer("registry-administrator", &[Permission::RegistryAdmin])
+        .expect("a development token")
+        .request(message)
 }
 
 async fn recorded(registry: &mut RegistryServiceClient<tonic::transport::Channel>) -> bool {
@@ -45,7 +55,7 @@ async fn a_stopped_node_restarted_at_its_address_keeps_its_data_and_old_clients_
     assert_eq!(node.url(), format!("http://{addr}"));
     let mut registry = RegistryServiceClient::new(node.channel());
     registry
-        .set_approval_procedure(procedure("p1"))
+        .set_approval_procedure(as_admin(&node, procedure("p1")))
         .await
         .expect("SetApprovalProcedure");
 
@@ -74,7 +84,7 @@ async fn a_node_on_the_callers_directory_leaves_it_on_disk_and_restarts_on_it() 
         .expect("the node starts");
     assert_eq!(node.data_dir(), dir.path());
     RegistryServiceClient::new(node.channel())
-        .set_approval_procedure(procedure("p1"))
+        .set_approval_procedure(as_admin(&node, procedure("p1")))
         .await
         .expect("SetApprovalProcedure");
     let node = node
@@ -95,11 +105,11 @@ async fn a_node_on_the_callers_directory_leaves_it_on_disk_and_restarts_on_it() 
 #[tokio::test]
 async fn a_node_whose_storage_cannot_open_fails_to_start_at_once_with_the_reason() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let file = dir.path().join("not-a-directory");
-    std::fs::write(&file, b"").expect("a file");
+    // The registry's store is a file where its directory should be.
+    std::fs::write(dir.path().join("registry"), b"").expect("a file");
     let started = Instant::now();
     let err = LocalNode::builder()
-        .data_dir(&file)
+        .data_dir(dir.path())
         .ready_timeout(Duration::from_secs(600))
         .start()
         .await

@@ -3,11 +3,13 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
+use tonic::codegen::http;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use crate::tls::ClientTls;
 use crate::{Config, Error};
 
 /// Deadlines for calls to a peer.
@@ -50,22 +52,89 @@ impl ClientConfig {
     }
 }
 
-/// Returns a channel to `url` (such as `http://registry:50051`) that connects on first use.
+/// The bearer token a client sends with each request (`authorization: Bearer …`), or none.
+#[derive(Clone, Default)]
+pub struct Bearer(Option<std::sync::Arc<str>>);
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Bearer(<redacted>)"
+        } else {
+            "Bearer(none)"
+        })
+    }
+}
+
+impl Bearer {
+    /// Sends `token`.
+    pub fn new(token: impl Into<String>) -> Bearer {
+        Bearer(Some(token.into().into()))
+    }
+
+    /// Sends no token: the caller is anonymous (or a service, by its certificate).
+    pub fn none() -> Bearer {
+        Bearer(None)
+    }
+
+    /// Adds the token to `request`.
+    pub fn attach<T>(&self, request: &mut tonic::Request<T>) {
+        if let Some(token) = &self.0 {
+            let value = format!("Bearer {token}")
+                .parse()
+                .expect("a JWT is ASCII without control characters");
+            request
+                .metadata_mut()
+                .insert(http::header::AUTHORIZATION.as_str(), value);
+        }
+    }
+
+    /// `message` as a request carrying the token.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        self.attach(&mut request);
+        request
+    }
+}
+
+/// Returns a plaintext channel to `url` (such as `http://127.0.0.1:50051`) that connects on
+/// first use; [`connect_with`] for TLS.
+pub async fn connect(url: &str, config: &ClientConfig) -> Result<Channel, Error> {
+    connect_with(url, config, None).await
+}
+
+/// Returns a channel to `url` that connects on first use: TLS trusting `tls`'s CA (and
+/// presenting its identity, if it has one) for `https://`, plaintext for `http://`.
 ///
 /// Nothing is dialled here, so a peer that is down does not stop this process from starting;
 /// calls to it fail with UNAVAILABLE until it is up, which [`crate::with_retry`] retries. A call
 /// that passes the request deadline fails with CANCELLED, which [`crate::is_timeout`] recognises.
-pub async fn connect(url: &str, config: &ClientConfig) -> Result<Channel, Error> {
+pub async fn connect_with(
+    url: &str,
+    config: &ClientConfig,
+    tls: Option<&ClientTls>,
+) -> Result<Channel, Error> {
     let invalid = |reason: String| Error::InvalidPeerUrl {
         url: url.to_owned(),
         reason,
     };
     crate::config::parse_peer_url(url).map_err(invalid)?;
-    let endpoint = Endpoint::from_shared(url.to_owned())
+    let mut endpoint = Endpoint::from_shared(url.to_owned())
         .map_err(|e| invalid(e.to_string()))?
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout)
         .tcp_nodelay(true);
+    if url.starts_with("https://") {
+        let tls = tls.ok_or_else(|| {
+            invalid(
+                "an https:// peer needs the CA its certificate chains to (TREATY_TLS_CA, or --ca)"
+                    .to_owned(),
+            )
+        })?;
+        endpoint = endpoint
+            .tls_config(tls.tonic())
+            .map_err(|e| invalid(e.to_string()))?;
+    }
     Ok(endpoint.connect_lazy())
 }
 
@@ -127,8 +196,14 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_url_without_the_http_scheme_is_refused() {
-        for url in ["registry:50051", "https://registry:50051", "http://", ""] {
+    async fn a_url_without_an_http_scheme_or_an_https_url_without_a_ca_is_refused() {
+        for url in [
+            "registry:50051",
+            "ftp://registry:50051",
+            "https://registry:50051",
+            "http://",
+            "",
+        ] {
             let err = connect(url, &ClientConfig::default()).await.unwrap_err();
             assert!(matches!(err, Error::InvalidPeerUrl { .. }), "{url}: {err}");
         }

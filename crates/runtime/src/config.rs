@@ -35,6 +35,25 @@ pub const DRAIN_SECONDS: &str = "TREATY_DRAIN_SECONDS";
 pub const REQUEST_TIMEOUT_MS: &str = "TREATY_REQUEST_TIMEOUT_MS";
 /// How often the approvals scheduler checks for withdrawals that fall due, in milliseconds.
 pub const SCHEDULER_TICK_MS: &str = "TREATY_SCHEDULER_TICK_MS";
+/// The listener's certificate chain (PEM). With [`TLS_KEY`], every listener speaks TLS.
+pub const TLS_CERT: &str = "TREATY_TLS_CERT";
+/// The private key (PEM) of [`TLS_CERT`].
+pub const TLS_KEY: &str = "TREATY_TLS_KEY";
+/// The CA bundle (PEM) that services' client certificates must chain to: the mTLS trust root.
+pub const TLS_CLIENT_CA: &str = "TREATY_TLS_CLIENT_CA";
+/// The CA bundle (PEM) that peers' server certificates must chain to; peers are then `https://`.
+pub const TLS_CA: &str = "TREATY_TLS_CA";
+/// The directory holding `<service>.crt` and `<service>.key`: the identity each service this
+/// process runs presents to its peers.
+pub const TLS_IDENTITY_DIR: &str = "TREATY_TLS_IDENTITY_DIR";
+/// The trusted token issuers' Ed25519 public keys (PEM files), comma-separated: two during a rotation.
+pub const AUTH_ISSUER_KEYS: &str = "TREATY_AUTH_ISSUER_KEYS";
+/// The `iss` a bearer token must carry.
+pub const AUTH_ISSUER: &str = "TREATY_AUTH_ISSUER";
+/// The `aud` a bearer token must carry.
+pub const AUTH_AUDIENCE: &str = "TREATY_AUTH_AUDIENCE";
+/// A second, plaintext listener that serves `grpc.health.v1` and nothing else (for probes).
+pub const HEALTH_ADDR: &str = "TREATY_HEALTH_ADDR";
 
 /// Every `TREATY_*` variable that [`Config::from_lookup`] reads, for deploy checks against manifests.
 pub const VARIABLES: &[&str] = &[
@@ -50,6 +69,15 @@ pub const VARIABLES: &[&str] = &[
     DRAIN_SECONDS,
     REQUEST_TIMEOUT_MS,
     SCHEDULER_TICK_MS,
+    TLS_CERT,
+    TLS_KEY,
+    TLS_CLIENT_CA,
+    TLS_CA,
+    TLS_IDENTITY_DIR,
+    AUTH_ISSUER_KEYS,
+    AUTH_ISSUER,
+    AUTH_AUDIENCE,
+    HEALTH_ADDR,
 ];
 
 /// A source of configuration values, so tests pass a map instead of setting process variables.
@@ -161,6 +189,49 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How often the approvals scheduler looks for due withdrawals (`TREATY_SCHEDULER_TICK_MS`, default 1000).
     pub scheduler_tick: Duration,
+    /// The listener's TLS (`TREATY_TLS_CERT`, `TREATY_TLS_KEY`, `TREATY_TLS_CLIENT_CA`).
+    pub tls: TlsFiles,
+    /// The CA bundle peers' certificates chain to (`TREATY_TLS_CA`).
+    pub tls_ca: Option<PathBuf>,
+    /// Where the identities of this process's services are (`TREATY_TLS_IDENTITY_DIR`).
+    pub tls_identity_dir: Option<PathBuf>,
+    /// The trusted token issuers (`TREATY_AUTH_ISSUER_KEYS`, `_ISSUER`, `_AUDIENCE`).
+    pub auth: AuthSettings,
+    /// The plaintext health-only listener (`TREATY_HEALTH_ADDR`), if any.
+    pub health_addr: Option<SocketAddr>,
+}
+
+/// The files of a listener's TLS.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsFiles {
+    /// The certificate chain (`TREATY_TLS_CERT`).
+    pub cert: Option<PathBuf>,
+    /// Its private key (`TREATY_TLS_KEY`).
+    pub key: Option<PathBuf>,
+    /// The CA bundle client certificates chain to (`TREATY_TLS_CLIENT_CA`).
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Which bearer tokens are trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// The issuers' public keys (`TREATY_AUTH_ISSUER_KEYS`); none: only the development issuer
+    /// on loopback, or no tokens at all.
+    pub issuer_keys: Vec<PathBuf>,
+    /// The `iss` claim (`TREATY_AUTH_ISSUER`, default `treaty`).
+    pub issuer: String,
+    /// The `aud` claim (`TREATY_AUTH_AUDIENCE`, default `treaty`).
+    pub audience: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            issuer_keys: Vec::new(),
+            issuer: treaty_auth::token::DEFAULT_ISSUER.to_owned(),
+            audience: treaty_auth::token::DEFAULT_AUDIENCE.to_owned(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -178,6 +249,11 @@ impl Default for Config {
             drain: Duration::from_secs(10),
             request_timeout: Duration::from_millis(5000),
             scheduler_tick: Duration::from_millis(1000),
+            tls: TlsFiles::default(),
+            tls_ca: None,
+            tls_identity_dir: None,
+            auth: AuthSettings::default(),
+            health_addr: None,
         }
     }
 }
@@ -195,7 +271,7 @@ impl Config {
             read(
                 lookup,
                 var,
-                "an http:// URL such as http://registry:50051",
+                "an http:// or https:// URL such as https://registry:50051",
                 parse_peer_url,
             )
         };
@@ -262,12 +338,54 @@ impl Config {
                 },
             )?
             .unwrap_or(d.scheduler_tick),
+            tls: TlsFiles {
+                cert: path(lookup, TLS_CERT)?,
+                key: path(lookup, TLS_KEY)?,
+                client_ca: path(lookup, TLS_CLIENT_CA)?,
+            },
+            tls_ca: path(lookup, TLS_CA)?,
+            tls_identity_dir: path(lookup, TLS_IDENTITY_DIR)?,
+            auth: AuthSettings {
+                issuer_keys: read(
+                    lookup,
+                    AUTH_ISSUER_KEYS,
+                    "PEM files of Ed25519 public keys, comma-separated",
+                    |v| {
+                        v.split(',')
+                            .map(str::trim)
+                            .map(|p| {
+                                if p.is_empty() {
+                                    Err("an empty path in the list".to_owned())
+                                } else {
+                                    Ok(PathBuf::from(p))
+                                }
+                            })
+                            .collect()
+                    },
+                )?
+                .unwrap_or_default(),
+                issuer: read(lookup, AUTH_ISSUER, "an issuer name such as treaty", |v| {
+                    Ok(v.to_owned())
+                })?
+                .unwrap_or(d.auth.issuer),
+                audience: read(lookup, AUTH_AUDIENCE, "an audience such as treaty", |v| {
+                    Ok(v.to_owned())
+                })?
+                .unwrap_or(d.auth.audience),
+            },
+            health_addr: read(lookup, HEALTH_ADDR, "IP:PORT such as 0.0.0.0:8081", |v| {
+                v.parse::<SocketAddr>().map_err(|e| e.to_string())
+            })?,
         })
     }
 
     /// Lists the effective configuration as `(variable, value)` pairs, with secrets redacted.
     pub fn describe(&self) -> Vec<(&'static str, String)> {
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
+        let path = |v: &Option<PathBuf>| {
+            v.as_ref()
+                .map_or_else(|| "(unset)".to_owned(), |p| p.display().to_string())
+        };
         let entries = [
             (LISTEN_ADDR, self.listen_addr.to_string()),
             (DATA_DIR, self.data_dir.display().to_string()),
@@ -286,6 +404,32 @@ impl Config {
             (
                 SCHEDULER_TICK_MS,
                 self.scheduler_tick.as_millis().to_string(),
+            ),
+            (TLS_CERT, path(&self.tls.cert)),
+            (TLS_KEY, path(&self.tls.key)),
+            (TLS_CLIENT_CA, path(&self.tls.client_ca)),
+            (TLS_CA, path(&self.tls_ca)),
+            (TLS_IDENTITY_DIR, path(&self.tls_identity_dir)),
+            (
+                AUTH_ISSUER_KEYS,
+                if self.auth.issuer_keys.is_empty() {
+                    "(unset)".to_owned()
+                } else {
+                    let keys: Vec<String> = self
+                        .auth
+                        .issuer_keys
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect();
+                    keys.join(",")
+                },
+            ),
+            (AUTH_ISSUER, self.auth.issuer.clone()),
+            (AUTH_AUDIENCE, self.auth.audience.clone()),
+            (
+                HEALTH_ADDR,
+                self.health_addr
+                    .map_or_else(|| "(unset)".to_owned(), |a| a.to_string()),
             ),
         ];
         entries
@@ -327,11 +471,12 @@ pub fn redact(var: &str, value: &str) -> String {
     value.to_owned()
 }
 
-/// Checks that `url` is a plain-text gRPC peer URL with a host, such as `http://registry:50051`.
+/// Checks that `url` is a gRPC peer URL with a host, such as `https://registry:50051`
+/// (`http://` for plaintext, on loopback).
 pub(crate) fn parse_peer_url(url: &str) -> Result<String, String> {
     let uri: tonic::transport::Uri = url.parse().map_err(|e| format!("{e}"))?;
     match uri.scheme_str() {
-        Some("http") => {}
+        Some("http" | "https") => {}
         Some(other) => return Err(format!("scheme {other} is not supported")),
         None => return Err("the scheme is missing".to_owned()),
     }
@@ -339,6 +484,11 @@ pub(crate) fn parse_peer_url(url: &str) -> Result<String, String> {
         return Err("the host is missing".to_owned());
     }
     Ok(url.to_owned())
+}
+
+/// Reads a file path.
+fn path(lookup: &impl Lookup, var: &'static str) -> Result<Option<PathBuf>, ConfigError> {
+    read(lookup, var, "a file path", |v| Ok(PathBuf::from(v)))
 }
 
 /// Reads `var`, treating unset and empty alike, and parses a present value with `parse`.

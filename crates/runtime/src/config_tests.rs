@@ -52,8 +52,32 @@ fn every_variable_is_read_when_set() {
         (AUDIT_ADDR, "http://10.0.0.7:50051"),
         (DRAIN_SECONDS, "0"),
         (REQUEST_TIMEOUT_MS, "250"),
+        (TLS_CERT, "/tls/tls.crt"),
+        (TLS_KEY, "/tls/tls.key"),
+        (TLS_CLIENT_CA, "/tls/ca.crt"),
+        (TLS_CA, "/tls/peers-ca.crt"),
+        (TLS_IDENTITY_DIR, "/identities"),
+        (AUTH_ISSUER_KEYS, "/keys/current.pub, /keys/next.pub"),
+        (AUTH_ISSUER, "https://issuer.example"),
+        (AUTH_AUDIENCE, "treaty-prod"),
+        (HEALTH_ADDR, "0.0.0.0:8081"),
     ])
     .unwrap();
+    assert_eq!(config.tls.cert, Some(PathBuf::from("/tls/tls.crt")));
+    assert_eq!(config.tls.key, Some(PathBuf::from("/tls/tls.key")));
+    assert_eq!(config.tls.client_ca, Some(PathBuf::from("/tls/ca.crt")));
+    assert_eq!(config.tls_ca, Some(PathBuf::from("/tls/peers-ca.crt")));
+    assert_eq!(config.tls_identity_dir, Some(PathBuf::from("/identities")));
+    assert_eq!(
+        config.auth.issuer_keys,
+        [
+            PathBuf::from("/keys/current.pub"),
+            PathBuf::from("/keys/next.pub")
+        ]
+    );
+    assert_eq!(config.auth.issuer, "https://issuer.example");
+    assert_eq!(config.auth.audience, "treaty-prod");
+    assert_eq!(config.health_addr, Some("0.0.0.0:8081".parse().unwrap()));
     assert_eq!(config.listen_addr, "0.0.0.0:0".parse().unwrap());
     assert_eq!(config.data_dir, PathBuf::from("/var/lib/treaty"));
     assert_eq!(config.log, "treaty=debug,h2=warn");
@@ -90,10 +114,12 @@ fn each_malformed_value_is_refused_with_its_variable_and_what_it_accepts() {
         (LOG, "treaty=loud", "tracing filter"),
         (LOG_FORMAT, "yaml", "plain or json"),
         (DURABILITY, "sometimes", "flush or fsync"),
-        (REGISTRY_ADDR, "registry:50051", "http:// URL"),
-        (APPROVALS_ADDR, "https://approvals:50051", "http:// URL"),
-        (NOTIFICATION_ADDR, "http://", "http:// URL"),
-        (AUDIT_ADDR, "not a url", "http:// URL"),
+        (REGISTRY_ADDR, "registry:50051", "https:// URL"),
+        (APPROVALS_ADDR, "grpc://approvals:50051", "https:// URL"),
+        (AUTH_ISSUER_KEYS, "a.pub,,b.pub", "comma-separated"),
+        (HEALTH_ADDR, "health:8081", "IP:PORT"),
+        (NOTIFICATION_ADDR, "http://", "https:// URL"),
+        (AUDIT_ADDR, "not a url", "https:// URL"),
         (DRAIN_SECONDS, "-1", "whole number of seconds"),
         (DRAIN_SECONDS, "1.5", "whole number of seconds"),
         (REQUEST_TIMEOUT_MS, "0", "above 0"),

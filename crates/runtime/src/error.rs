@@ -27,6 +27,20 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// Plaintext was asked for on an address other people can reach.
+    #[error(
+        "refusing to serve plaintext on {addr}, which is not a loopback address: give the listener a certificate with TREATY_TLS_CERT and TREATY_TLS_KEY (treaty serve --tls-cert/--tls-key), and TREATY_TLS_CLIENT_CA for the services' client certificates; or listen on 127.0.0.1"
+    )]
+    PlaintextOffLoopback { addr: SocketAddr },
+    /// A certificate, key or CA bundle could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    /// A token issuer key could not be read.
+    #[error("cannot use the token issuer key {path}: {reason}")]
+    IssuerKey {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     /// The bound listener could not report its address.
     #[error("cannot read the listener's local address: {0}")]
     LocalAddr(#[source] std::io::Error),
@@ -39,9 +53,9 @@ pub enum Error {
     /// The gRPC server failed while serving.
     #[error("the gRPC server failed: {0}")]
     Serve(#[source] tonic::transport::Error),
-    /// A peer URL is not an `http://host:port` URL.
+    /// A peer URL is not an `http(s)://host:port` URL.
     #[error(
-        "peer URL {url:?} is invalid ({reason}); expected an http:// URL such as http://registry:50051"
+        "peer URL {url:?} is invalid ({reason}); expected an https:// URL such as https://registry:50051 (http:// on loopback)"
     )]
     InvalidPeerUrl {
         url: String,

@@ -23,30 +23,35 @@
 
 #![forbid(unsafe_code)]
 
-mod actor;
+mod auth;
 mod client;
 pub mod config;
 mod error;
 mod errors;
 mod health;
+mod listener;
 mod once;
 mod peer;
 mod retry;
 mod server;
 mod shutdown;
 mod telemetry;
+pub mod tls;
 mod wire_errors;
 
-pub use actor::{ACTOR_HEADER, ANONYMOUS, actor};
-pub use client::{ClientConfig, connect, wait_until_service_serving, wait_until_serving};
+pub use auth::{AuthLayer, Authenticator, Caller, dev_issuer};
+pub use client::{
+    Bearer, ClientConfig, connect, connect_with, wait_until_service_serving, wait_until_serving,
+};
 pub use config::{Config, ConfigError, Durability, Env, LogFormat, Lookup, VARIABLES, redact};
 pub use error::Error;
 pub use errors::{damaged_status, key_reused_status, storage_status};
 pub use health::Health;
-pub use once::{Caller, answer_once, commit_once, replay};
+pub use listener::Peer;
+pub use once::{answer_once, commit_once, replay};
 pub use peer::{PeerError, PeerFailure};
 pub use retry::{RetryPolicy, is_timeout, with_retry};
-pub use server::{Server, Services, announce};
+pub use server::{Security, Server, Services, announce};
 pub use shutdown::{Shutdown, shutdown_signal};
 pub use telemetry::{init_tracing, request_span};
 pub use wire_errors::WireErrorsLayer;

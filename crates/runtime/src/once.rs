@@ -1,8 +1,8 @@
 //! Who makes a request, and the request made once: the seam between a gRPC handler and the
 //! ledger's [`commit_once`](treaty_ledger::Ledger::commit_once).
 //!
-//! [`Caller::of`] reads the principal a request's steps are recorded under; [`Caller::once`]
-//! turns a request's `request_id` and the request itself into the ledger's [`Once`] (its key,
+//! [`Caller::authorize`](crate::Caller::authorize) names the principal a request's steps are
+//! recorded under; [`Caller::once`](crate::Caller::once) turns a request's `request_id` and the request itself into the ledger's [`Once`] (its key,
 //! scoped to the caller, and a fingerprint of the whole request), and [`commit_once`] /
 //! [`replay`] carry protobuf answers through the ledger. Every service uses these three, so
 //! idempotency is written once.
@@ -10,55 +10,7 @@
 use std::future::Future;
 
 use prost::Message;
-use treaty_ledger::{
-    Abort, Answer, CommitError, Fingerprint, KeyReused, Ledger, LedgerError, Once, RequestKey, Txn,
-};
-use treaty_proto::fields::RequestId;
-
-use crate::actor::actor;
-
-/// The principal of a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
-    /// The principal recorded on every step the request causes.
-    pub actor: String,
-}
-
-impl Caller {
-    /// The caller of `request`.
-    pub fn of<T>(request: &tonic::Request<T>) -> Caller {
-        Caller {
-            actor: actor(request.metadata()),
-        }
-    }
-
-    /// A caller known by name, for steps a service records on its own (its scheduler).
-    pub fn named(actor: impl Into<String>) -> Caller {
-        Caller {
-            actor: actor.into(),
-        }
-    }
-
-    /// The scope of this caller's request ids. Empty while callers are not authenticated: a
-    /// claimed name is no scope. The trust boundary scopes keys to the authenticated principal.
-    fn scope(&self) -> &str {
-        ""
-    }
-
-    /// The request `request` of `operation` made at most once under `request_id` (none without
-    /// one): its key scoped to this caller, and the fingerprint of the whole request.
-    pub fn once<M: Message>(
-        &self,
-        operation: &str,
-        request_id: Option<&RequestId>,
-        request: &M,
-    ) -> Option<Once> {
-        request_id.map(|id| Once {
-            key: RequestKey::new(self.scope(), operation, id.as_str()),
-            fingerprint: Fingerprint::of(&request.encode_to_vec()),
-        })
-    }
-}
+use treaty_ledger::{Abort, Answer, CommitError, KeyReused, Ledger, LedgerError, Once, Txn};
 
 /// A protobuf message remembered as a ledger answer.
 struct Proto<M>(M);

@@ -1,5 +1,6 @@
 //! The gRPC server runner: a pre-bound listener, the caller's services plus health and reflection,
-//! readiness, and a graceful drain on shutdown.
+//! the trust boundary (TLS, plaintext only on loopback, authentication), readiness, an optional
+//! plaintext health-only listener for probes, and a graceful drain on shutdown.
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -15,7 +16,32 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::pb::health_server::HealthServer;
 use tonic_health::server::HealthService;
 
-use crate::{Error, Health, Shutdown, WireErrorsLayer, request_span};
+use crate::tls::ServerTls;
+use crate::{AuthLayer, Authenticator, Error, Health, Shutdown, WireErrorsLayer, request_span};
+
+/// What the listener accepts and whom it believes: its TLS, whether plaintext is accepted
+/// beside it (loopback only), and the authenticator of bearer tokens.
+#[derive(Clone, Debug)]
+pub struct Security {
+    /// The listener's certificate and the CA of client certificates; `None`: plaintext only.
+    pub tls: Option<ServerTls>,
+    /// Whether plaintext connections are accepted too. The server refuses to start with
+    /// plaintext on an address that is not loopback.
+    pub plaintext: bool,
+    /// Verifies bearer tokens.
+    pub authenticator: Authenticator,
+}
+
+impl Security {
+    /// Plaintext only, no trusted token issuer: every caller is anonymous (loopback only).
+    pub fn plaintext() -> Security {
+        Security {
+            tls: None,
+            plaintext: true,
+            authenticator: Authenticator::default(),
+        }
+    }
+}
 
 /// The caller's gRPC services, with the descriptor sets reflection serves and the names health reports.
 #[derive(Debug, Clone, Default)]
@@ -75,6 +101,8 @@ pub struct Server {
     health: Health,
     health_service: HealthServer<HealthService>,
     drain: Duration,
+    security: Security,
+    health_listener: Option<TcpListener>,
 }
 
 impl Server {
@@ -99,7 +127,33 @@ impl Server {
             health,
             health_service,
             drain: Server::DEFAULT_DRAIN,
+            security: Security::plaintext(),
+            health_listener: None,
         })
+    }
+
+    /// Serves with `security` instead of plaintext without authentication.
+    pub fn with_security(self, security: Security) -> Server {
+        Server { security, ..self }
+    }
+
+    /// Also serves `grpc.health.v1`, and nothing else, in plaintext on `addr` (for the
+    /// kubelet's probes, which cannot speak TLS).
+    pub async fn with_health_addr(self, addr: SocketAddr) -> Result<Server, Error> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        Ok(Server {
+            health_listener: Some(listener),
+            ..self
+        })
+    }
+
+    /// The address of the health-only listener, if there is one.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// Returns the address actually bound, with the real port when port 0 was asked for.
@@ -146,7 +200,12 @@ impl Server {
             health,
             health_service,
             drain,
+            security,
+            health_listener,
         } = self;
+        if security.plaintext && !local_addr.ip().is_loopback() {
+            return Err(Error::PlaintextOffLoopback { addr: local_addr });
+        }
         let Services {
             routes,
             descriptor_sets,
@@ -161,6 +220,27 @@ impl Server {
             .map_err(Error::Reflection)?;
 
         health.register(health_names).await;
+        let health_only = health_listener.map(|listener| {
+            let health_service = health_service.clone();
+            let shutdown = shutdown.clone();
+            async move {
+                let addr = listener.local_addr().ok();
+                tracing::info!(?addr, "serving plaintext health only");
+                tonic::transport::Server::builder()
+                    .add_service(health_service)
+                    .serve_with_incoming_shutdown(
+                        TcpIncoming::from(listener).with_nodelay(Some(true)),
+                        shutdown.triggered(),
+                    )
+                    .await
+            }
+        });
+        let health_only = async move {
+            match health_only {
+                Some(serving) => serving.await,
+                None => std::future::pending().await,
+            }
+        };
         let routes = routes
             .add_service(health_service)
             .add_service(reflection_v1)
@@ -177,16 +257,13 @@ impl Server {
                 );
             }
         };
+        let incoming = crate::listener::incoming(listener, security.tls, security.plaintext);
         let serving = tonic::transport::Server::builder()
             .trace_fn(request_span)
             .layer(WireErrorsLayer)
+            .layer(AuthLayer::new(security.authenticator))
             .add_routes(routes)
-            .serve_with_incoming_shutdown(
-                // Small gRPC frames must not wait for Nagle's algorithm and the
-                // peer's delayed ACK (40 ms per response otherwise).
-                TcpIncoming::from(listener).with_nodelay(Some(true)),
-                stop_accepting,
-            );
+            .serve_with_incoming_shutdown(incoming, stop_accepting);
         let readiness = async {
             tokio::select! {
                 () = ready => {
@@ -207,6 +284,7 @@ impl Server {
         tracing::info!(addr = %local_addr, "serving gRPC");
         tokio::select! {
             served = Box::pin(serving) => served.map_err(Error::Serve)?,
+            served = health_only => served.map_err(Error::Serve)?,
             () = readiness => {}
             () = drain_limit => {
                 tracing::warn!(?drain, "drain time is up; abandoning requests still in flight");

@@ -5,6 +5,9 @@
 //!   clients; stopped and restarted on the same data.
 //! - [`TreatyProcess`]: the real `treaty` binary as a child process, found by
 //!   its `listening on` line, killed when the test drops it (also when it fails).
+//! - Principals: tokens of one test issuer every [`TestNode`] trusts ([`as_user`],
+//!   [`token`]), and channels that present a service's certificate
+//!   ([`TestNode::as_service`]).
 //! - [`eventually`]: the one way to wait for a background effect, with a
 //!   patience that `TREATY_TEST_PATIENCE_SECONDS` can raise on a slow machine.
 //! - Readers of what an error carries ([`violated_fields`], [`reason`],
@@ -14,6 +17,7 @@
 
 mod node;
 mod patience;
+mod principals;
 mod process;
 mod status;
 
@@ -21,15 +25,9 @@ pub use node::{StoppedNode, TestNode, start_instant, start_on};
 pub use patience::{
     PATIENCE, PATIENCE_VARIABLE, READY_TIMEOUT, eventually, patience, patience_in, ready_timeout,
 };
+pub use principals::{
+    TEST_AUDIENCE, TEST_ISSUER, as_user, dev_credentials, permissions, recorded, recorded_service,
+    test_issuer, test_issuer_public_key, token, token_valid, with_token,
+};
 pub use process::TreatyProcess;
 pub use status::{date, error_metadata, reason, violated_fields};
-
-/// `message` as a request made by `actor` (the principal recorded on the steps it causes).
-pub fn as_actor<T>(actor: &str, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    let value = actor.parse().expect("a test actor is ASCII");
-    request
-        .metadata_mut()
-        .insert(treaty_runtime::ACTOR_HEADER, value);
-    request
-}

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::transport::Channel;
+use treaty_auth::ServiceName;
 use treaty_ledger::ManualClock;
-use treaty_node::{LocalNode, LocalNodeBuilder, Role, StoppedLocalNode};
+use treaty_node::{DevCredentials, LocalNode, LocalNodeBuilder, Role, StoppedLocalNode};
 use treaty_proto::approvals::approvals_service_client::ApprovalsServiceClient;
 use treaty_proto::audit::audit_service_client::AuditServiceClient;
 use treaty_proto::notification::notification_service_client::NotificationServiceClient;
@@ -45,6 +46,7 @@ fn builder(roles: Vec<Role>, clock: Arc<ManualClock>) -> LocalNodeBuilder {
             c.durability = Durability::Flush;
             c.drain = Duration::from_secs(2);
             c.scheduler_tick = Duration::from_millis(20);
+            c.auth.issuer_keys = vec![crate::test_issuer_public_key()];
         })
 }
 
@@ -90,6 +92,32 @@ impl TestNode {
     /// The clock the node stamps `recorded_at` with and reads "today" from.
     pub fn clock(&self) -> Arc<ManualClock> {
         self.clock.clone()
+    }
+
+    /// A channel that presents `service`'s certificate (from the node's development PKI):
+    /// a caller that is that service.
+    pub async fn as_service(&self, service: ServiceName) -> Channel {
+        let tls = self.dev().identity(service);
+        self.node
+            .tls_channel(&tls)
+            .await
+            .expect("a TLS channel to the test node")
+    }
+
+    /// A TLS channel without a client certificate.
+    pub async fn tls_channel(&self) -> Channel {
+        let tls = self.dev().client_tls();
+        self.node
+            .tls_channel(&tls)
+            .await
+            .expect("a TLS channel to the test node")
+    }
+
+    /// The node's development CA and identities.
+    pub fn dev(&self) -> DevCredentials {
+        self.node
+            .dev()
+            .unwrap_or_else(|e| panic!("the test node's development PKI: {e}"))
     }
 
     /// An audit client.

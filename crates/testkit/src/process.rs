@@ -121,6 +121,26 @@ impl TreatyProcess {
         channel
     }
 
+    /// Its TLS URL, e.g. `https://127.0.0.1:40123`.
+    pub fn tls_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// A TLS channel to it with `tls` (a CA, and the identity to present, if any), once its
+    /// health reports SERVING.
+    pub async fn tls_channel(&self, tls: &treaty_runtime::tls::ClientTls) -> Channel {
+        let channel =
+            treaty_runtime::connect_with(&self.tls_url(), &ClientConfig::default(), Some(tls))
+                .await
+                .expect("a TLS channel to the process");
+        treaty_runtime::wait_until_serving(&channel, ready_timeout())
+            .await
+            .unwrap_or_else(|e| {
+                panic!("the process at {} is not serving over TLS: {e}", self.addr)
+            });
+        channel
+    }
+
     /// Kills it with SIGKILL, as a crash would, and reaps it.
     pub fn kill(mut self) -> ExitStatus {
         self.child.kill().expect("SIGKILL");

@@ -45,6 +45,78 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Measure every target of DESIGN.md §6 against its baseline, in one run (release build).
     Bench(treaty_bench::BenchArgs),
+    /// Sign bearer tokens, or make an issuer key pair.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Make a CA and certificates for the suite's listeners and services (development and tests).
+    #[command(subcommand)]
+    Pki(PkiCommand),
+}
+
+/// `treaty token …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Sign a token with an issuer key and print it.
+    Issue(TokenIssueArgs),
+    /// Make an Ed25519 issuer key pair: the private key signs, servers trust the public one.
+    Keygen(TokenKeygenArgs),
+}
+
+/// Arguments of `treaty token issue`.
+#[derive(Debug, Args)]
+pub struct TokenIssueArgs {
+    /// Who the token names (recorded on every step made with it), e.g. lt-mfa-treaty-section.
+    #[arg(long)]
+    pub subject: String,
+    /// A permission it carries, repeatable: state:LT:record, state:FR:inbox, depositary:record,
+    /// depositary:inbox, un-security-council:inbox, registry:admin.
+    #[arg(long = "permission", value_parser = parse_permission)]
+    pub permissions: Vec<treaty_auth::Permission>,
+    /// How long it is valid, e.g. 30m, 8h, 7d.
+    #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+    pub ttl: std::time::Duration,
+    /// The issuer's private key (PEM); by default the development issuer `treaty serve`
+    /// created under its data directory.
+    #[arg(long, env = "TREATY_ISSUER_KEY")]
+    pub key: Option<PathBuf>,
+    /// The data directory whose development issuer signs, when --key is not given.
+    #[arg(long, env = "TREATY_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// The `iss` claim (the servers' TREATY_AUTH_ISSUER).
+    #[arg(long, env = "TREATY_AUTH_ISSUER", default_value = treaty_auth::token::DEFAULT_ISSUER)]
+    pub issuer: String,
+    /// The `aud` claim (the servers' TREATY_AUTH_AUDIENCE).
+    #[arg(long, env = "TREATY_AUTH_AUDIENCE", default_value = treaty_auth::token::DEFAULT_AUDIENCE)]
+    pub audience: String,
+}
+
+/// Arguments of `treaty token keygen`.
+#[derive(Debug, Args)]
+pub struct TokenKeygenArgs {
+    /// Where to write the private key (owner-only); the public key goes beside it as `.pub`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `treaty pki …`.
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Write a CA, a server certificate and one client identity per service into a directory.
+    Create(PkiCreateArgs),
+}
+
+/// Arguments of `treaty pki create`.
+#[derive(Debug, Args)]
+pub struct PkiCreateArgs {
+    /// The directory to write `ca.crt`, `server.crt`/`.key` and `<service>.crt`/`.key` into.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// A DNS name the certificates are valid for, repeatable (e.g. registry, registry.treaty.svc).
+    #[arg(long = "dns", default_value = "localhost")]
+    pub dns: Vec<String>,
+    /// An IP address the certificates are valid for, repeatable.
+    #[arg(long = "ip", default_values = ["127.0.0.1", "::1"])]
+    pub ips: Vec<String>,
 }
 
 /// Arguments of `treaty serve`.
@@ -61,18 +133,39 @@ pub struct ServeArgs {
     /// Do not load the bundled treaties into an empty registry.
     #[arg(long)]
     pub no_bundle: bool,
+    /// The listener's certificate chain (PEM).
+    #[arg(long, env = "TREATY_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The listener's private key (PEM).
+    #[arg(long, env = "TREATY_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// The CA bundle services' client certificates chain to (mTLS).
+    #[arg(long, env = "TREATY_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// The CA bundle peers' certificates chain to (peer URLs are then https://).
+    #[arg(long, env = "TREATY_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+    /// Serve grpc.health.v1, and nothing else, in plaintext here too (for probes).
+    #[arg(long, env = "TREATY_HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
 }
 
 /// Where a client subcommand finds the suite.
 #[derive(Debug, Args, Clone)]
 pub struct Endpoint {
-    /// The suite's URL.
+    /// The suite's URL: http:// (plaintext, loopback only) or https:// with --ca.
     #[arg(
         long,
         env = "TREATY_ENDPOINT",
         default_value = "http://127.0.0.1:50051"
     )]
     pub endpoint: String,
+    /// The CA bundle (PEM) the suite's certificate chains to, for an https:// endpoint.
+    #[arg(long, env = "TREATY_CA")]
+    pub ca: Option<PathBuf>,
+    /// A bearer token to call with (see `treaty token issue`); reads need none.
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -84,6 +177,12 @@ pub struct DemoArgs {
     /// Use a running suite instead of starting one in this process.
     #[arg(long)]
     pub endpoint: Option<String>,
+    /// The CA bundle of a running suite's certificate (an https:// --endpoint).
+    #[arg(long, env = "TREATY_CA")]
+    pub ca: Option<PathBuf>,
+    /// The running suite's issuer private key, to mint one token per actor.
+    #[arg(long, env = "TREATY_ISSUER_KEY")]
+    pub issuer_key: Option<PathBuf>,
 }
 
 /// Arguments of `treaty import`.
@@ -102,6 +201,11 @@ pub struct ImportArgs {
     /// where `--endpoint` names the registry).
     #[arg(long, env = "TREATY_APPROVALS_ENDPOINT")]
     pub approvals_endpoint: Option<String>,
+    /// An issuer's private key to mint one token per actor with (the registry's
+    /// administrator, the depositary, each state); by default the development issuer under
+    /// ./data, if there is one. Without it, --token must hold every permission the files need.
+    #[arg(long, env = "TREATY_ISSUER_KEY")]
+    pub issuer_key: Option<PathBuf>,
     /// CSV files to load; any bad row means nothing from that file is loaded.
     pub files: Vec<PathBuf>,
 }
@@ -199,6 +303,30 @@ pub struct VerifyArgs {
     /// Where the suite is.
     #[command(flatten)]
     pub endpoint: Endpoint,
+}
+
+/// Parses a permission as tokens carry it.
+pub fn parse_permission(s: &str) -> Result<treaty_auth::Permission, String> {
+    s.parse::<treaty_auth::Permission>()
+        .map_err(|e| e.to_string())
+}
+
+/// Parses a token lifetime such as `30m`, `8h` or `7d`.
+pub fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a lifetime; write e.g. 30m, 8h or 7d");
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(bad()),
+    };
+    if seconds == 0 || seconds > 366 * 86_400 {
+        return Err(format!("{s:?}: a lifetime is between 1s and 366d"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// Parses a civil date, saying what is accepted.

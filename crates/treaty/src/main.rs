@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use treaty::cli::{Cli, Command};
 use treaty::commands::{
-    bench, demo, history, import, notices, parties, serve, status, verify, watch, withdrawals,
+    bench, demo, history, import, notices, parties, pki, serve, status, token, verify, watch,
+    withdrawals,
 };
 
 fn main() -> ExitCode {
@@ -33,6 +34,8 @@ fn main() -> ExitCode {
             Command::Watch(args) => Ok(watch::run(args).await?),
             Command::Verify(args) => Ok(verify::run(args).await?),
             Command::Bench(args) => bench::run(args).await,
+            Command::Token(command) => token::run(command),
+            Command::Pki(command) => pki::run(command),
         }
     });
     match result {

@@ -41,19 +41,6 @@ pub struct Standing {
     pub status: String,
 }
 
-/// The principal recorded on the steps this service causes in its peers.
-pub const SERVICE_ACTOR: &str = "service:approvals";
-
-/// A request with this service's deadline, naming this service as the actor.
-fn as_approvals<T>(client: &ClientConfig, message: T) -> tonic::Request<T> {
-    let mut request = client.request(message);
-    request.metadata_mut().insert(
-        treaty_runtime::ACTOR_HEADER,
-        tonic::metadata::MetadataValue::from_static(SERVICE_ACTOR),
-    );
-    request
-}
-
 fn bad_answer(detail: impl Into<String>) -> ApprovalsError {
     PeerError::bad_answer(REGISTRY, detail).into()
 }
@@ -91,7 +78,7 @@ impl Registry {
         };
         let answer = with_retry(&self.retry, || {
             let mut stub = self.stub();
-            let request = as_approvals(&self.client, request.clone());
+            let request = self.client.request(request.clone());
             async move { stub.get_treaty(request).await }
         })
         .await;
@@ -136,7 +123,7 @@ impl Registry {
         };
         let answer = with_retry(&self.retry, || {
             let mut stub = self.stub();
-            let request = as_approvals(&self.client, request.clone());
+            let request = self.client.request(request.clone());
             async move { stub.get_state(request).await }
         })
         .await;
@@ -193,7 +180,7 @@ impl Registry {
         };
         let answer = with_retry(&self.retry, || {
             let mut stub = self.stub();
-            let request = as_approvals(&self.client, request.clone());
+            let request = self.client.request(request.clone());
             async move { stub.get_membership(request).await }
         })
         .await;
@@ -229,7 +216,7 @@ impl Registry {
             };
             let page = with_retry(&self.retry, || {
                 let mut stub = self.stub();
-                let request = as_approvals(&self.client, request.clone());
+                let request = self.client.request(request.clone());
                 async move { stub.list_armed_conflicts(request).await }
             })
             .await
@@ -264,7 +251,7 @@ impl Registry {
     ) -> Result<rpb::RecordWithdrawalNoticeResponse, Status> {
         let mut stub = self.stub();
         Ok(stub
-            .record_withdrawal_notice(as_approvals(&self.client, request))
+            .record_withdrawal_notice(self.client.request(request))
             .await?
             .into_inner())
     }
@@ -275,8 +262,7 @@ impl Registry {
         request: rpb::RecordRevocationRequest,
     ) -> Result<(), Status> {
         let mut stub = self.stub();
-        stub.record_revocation(as_approvals(&self.client, request))
-            .await?;
+        stub.record_revocation(self.client.request(request)).await?;
         Ok(())
     }
 }
@@ -304,7 +290,7 @@ impl Notification {
     ) -> Result<npb::PublishNoticeResponse, Status> {
         let mut stub = NotificationServiceClient::new(self.channel.clone());
         Ok(stub
-            .publish_notice(as_approvals(&self.client, request))
+            .publish_notice(self.client.request(request))
             .await?
             .into_inner())
     }

@@ -22,8 +22,8 @@ use crate::error::ApprovalsError;
 use crate::peers::Registry;
 use crate::store::{ApprovalsStore, NewStep};
 
-/// The principal recorded on the steps the scheduler records.
-pub const SCHEDULER_ACTOR: &str = "scheduler";
+/// The task the steps the scheduler records are recorded under (with the approvals service).
+pub const TASK: &str = "scheduler";
 
 /// At most this many steps per case per tick: a deferral, then the effect after it.
 const MAX_STEPS_PER_TICK: usize = 2;
@@ -103,7 +103,7 @@ async fn advance(
             detail: detail(&step, state.as_str()),
             step: step.clone(),
             recorded_at: clock.now(),
-            actor: SCHEDULER_ACTOR.to_owned(),
+            actor: treaty_runtime::Caller::task(treaty_auth::ServiceName::Approvals, TASK).actor,
             sources: Vec::new(),
             known_conflicts: conflicts.clone(),
         };

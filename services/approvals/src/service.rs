@@ -9,6 +9,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
+use treaty_auth::{Rpc, Target};
 use treaty_domain::{StateCode, TreatyId, WithdrawalClause};
 use treaty_ledger::{Clock, Once};
 use treaty_proto::approvals as pb;
@@ -34,6 +35,12 @@ type Answer<T> = Result<Response<T>, Status>;
 
 fn answer<T>(value: Result<T, ApprovalsError>) -> Answer<T> {
     value.map(Response::new).map_err(Status::from)
+}
+
+/// The one seam: who calls, and whether the rule table lets them call `rpc` for `target`
+/// (the states the request acts for, read from it first — reading changes nothing).
+fn authorize<T>(request: &Request<T>, rpc: Rpc, target: &Target) -> Result<Caller, Status> {
+    Caller::authorize(request, &crate::SERVICE, rpc, target)
 }
 
 /// Reads a request, making its violations the INVALID_ARGUMENT answer.
@@ -198,8 +205,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::IssueJointStatementRequest>,
     ) -> Answer<pb::IssueJointStatementResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::statement(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::IssueJointStatement,
+            &Target::states(cmd.states.iter().copied()),
+        )?;
         let once = caller.once(
             "IssueJointStatement",
             cmd.request_id.as_ref(),
@@ -250,8 +261,8 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::OpenWithdrawalRequest>,
     ) -> Answer<pb::OpenWithdrawalResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::open(request.get_ref()))?;
+        let caller = authorize(&request, Rpc::OpenWithdrawal, &Target::state(cmd.state))?;
         let once = caller.once("OpenWithdrawal", cmd.request_id.as_ref(), request.get_ref());
         answer(
             answer_once(self.store.ledger(), once.as_ref(), || async {
@@ -278,8 +289,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordRecommendationRequest>,
     ) -> Answer<pb::RecordRecommendationResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::recommendation(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::RecordRecommendation,
+            &Target::state(cmd.case.state()),
+        )?;
         let once = caller.once(
             "RecordRecommendation",
             cmd.request_id.as_ref(),
@@ -300,8 +315,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordGovernmentDecisionRequest>,
     ) -> Answer<pb::RecordGovernmentDecisionResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::government_decision(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::RecordGovernmentDecision,
+            &Target::state(cmd.case.state()),
+        )?;
         let once = caller.once(
             "RecordGovernmentDecision",
             cmd.request_id.as_ref(),
@@ -322,8 +341,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordChamberVoteRequest>,
     ) -> Answer<pb::RecordChamberVoteResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::chamber_vote(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::RecordChamberVote,
+            &Target::state(cmd.case.state()),
+        )?;
         let once = caller.once(
             "RecordChamberVote",
             cmd.request_id.as_ref(),
@@ -344,8 +367,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordHeadOfStateAssentRequest>,
     ) -> Answer<pb::RecordHeadOfStateAssentResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::assent(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::RecordHeadOfStateAssent,
+            &Target::state(cmd.case.state()),
+        )?;
         let once = caller.once(
             "RecordHeadOfStateAssent",
             cmd.request_id.as_ref(),
@@ -366,8 +393,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::DepositInstrumentRequest>,
     ) -> Answer<pb::DepositInstrumentResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::deposit(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::DepositInstrument,
+            &Target::state(cmd.case.state()),
+        )?;
         let once = caller.once(
             "DepositInstrument",
             cmd.request_id.as_ref(),
@@ -386,8 +417,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RevokeWithdrawalRequest>,
     ) -> Answer<pb::RevokeWithdrawalResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::revoke(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::RevokeWithdrawal,
+            &Target::state(cmd.case.state()),
+        )?;
         let once = caller.once(
             "RevokeWithdrawal",
             cmd.request_id.as_ref(),
@@ -408,6 +443,7 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::GetWithdrawalRequest>,
     ) -> Answer<pb::GetWithdrawalResponse> {
+        authorize(&request, Rpc::GetWithdrawal, &Target::none())?;
         let case = read(request::get(request.get_ref()))?;
         answer(
             self.store
@@ -423,6 +459,7 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::ListWithdrawalsRequest>,
     ) -> Answer<pb::ListWithdrawalsResponse> {
+        authorize(&request, Rpc::ListWithdrawals, &Target::none())?;
         let q = read(request::list(request.get_ref()))?;
         answer(self.store.list(&q).map(|(cases, more)| {
             pb::ListWithdrawalsResponse {

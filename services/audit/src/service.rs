@@ -3,6 +3,7 @@
 
 use tonic::{Request, Response, Status};
 use tracing::instrument;
+use treaty_auth::{Rpc, Target};
 use treaty_proto::audit as pb;
 use treaty_proto::audit::audit_service_server::AuditService;
 use treaty_runtime::{Caller, Shutdown};
@@ -33,6 +34,12 @@ fn answer<T>(value: Result<T, AuditError>) -> Answer<T> {
     value.map(Response::new).map_err(Status::from)
 }
 
+/// The one seam: who calls, and whether the rule table lets them call `rpc` for `target`
+/// (an `Append`'s source, read from it first — reading changes nothing).
+fn authorize<T>(request: &Request<T>, rpc: Rpc, target: &Target) -> Result<Caller, Status> {
+    Caller::authorize(request, &crate::SERVICE, rpc, target)
+}
+
 /// Reads a request, making its violations the INVALID_ARGUMENT answer.
 fn read<T>(parsed: Result<T, treaty_proto::Violations>) -> Result<T, Status> {
     parsed.map_err(|v| AuditError::from(v).into())
@@ -44,8 +51,8 @@ impl AuditService for AuditApi {
 
     #[instrument(skip_all, fields(source = %request.get_ref().source, entries = request.get_ref().entries.len()))]
     async fn append(&self, request: Request<pb::AppendRequest>) -> Answer<pb::AppendResponse> {
-        let caller = Caller::of(&request);
         let cmd = request::append(request.get_ref())?;
+        let caller = authorize(&request, Rpc::Append, &Target::source(&cmd.source))?;
         let once = caller.once("Append", cmd.request_id.as_ref(), request.get_ref());
         answer(self.store.append(once.as_ref(), cmd).await)
     }
@@ -55,6 +62,7 @@ impl AuditService for AuditApi {
         &self,
         request: Request<pb::GetHistoryRequest>,
     ) -> Answer<pb::GetHistoryResponse> {
+        authorize(&request, Rpc::GetHistory, &Target::none())?;
         let q = read(request::history(request.get_ref()))?;
         answer(
             self.store
@@ -71,6 +79,7 @@ impl AuditService for AuditApi {
         &self,
         request: Request<pb::ListEntriesRequest>,
     ) -> Answer<pb::ListEntriesResponse> {
+        authorize(&request, Rpc::ListEntries, &Target::none())?;
         let q = read(request::entries(request.get_ref()))?;
         answer(
             self.store
@@ -84,6 +93,7 @@ impl AuditService for AuditApi {
 
     #[instrument(skip_all, fields(after = request.get_ref().after_sequence))]
     async fn tail(&self, request: Request<pb::TailRequest>) -> Answer<Self::TailStream> {
+        authorize(&request, Rpc::Tail, &Target::none())?;
         Ok(Response::new(tail::stream(
             self.store.ledger().clone(),
             request.get_ref().after_sequence,
@@ -92,7 +102,8 @@ impl AuditService for AuditApi {
     }
 
     #[instrument(skip_all)]
-    async fn verify(&self, _request: Request<pb::VerifyRequest>) -> Answer<pb::VerifyResponse> {
+    async fn verify(&self, request: Request<pb::VerifyRequest>) -> Answer<pb::VerifyResponse> {
+        authorize(&request, Rpc::Verify, &Target::none())?;
         answer(self.store.verify().await.map(|v| wire::verification(&v)))
     }
 }

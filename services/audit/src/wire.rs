@@ -30,7 +30,20 @@ pub fn entry(r: &Record) -> pb::Entry {
         hash: r.hash.to_vec(),
         prev_hash: r.prev_hash.to_vec(),
         source_hash: origin.map(|o| o.hash.to_vec()).unwrap_or_default(),
+        principal: principal(&r.actor),
     }
+}
+
+/// The recorded principal an entry's `actor` holds, as the API message.
+pub fn principal(actor: &str) -> Option<pb::Principal> {
+    treaty_auth::Recorded::parse(actor).map(|r| pb::Principal {
+        subject: r.subject.unwrap_or_default(),
+        issuer: r.issuer.unwrap_or_default(),
+        key_id: r.key_id.unwrap_or_default(),
+        service: r.service.unwrap_or_default(),
+        task: r.task.unwrap_or_default(),
+        via: r.via,
+    })
 }
 
 /// A source's own journal record as the entry an `Append` carries (what the shipper sends).

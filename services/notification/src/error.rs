@@ -47,6 +47,12 @@ pub enum NotificationError {
         notice_id: String,
         recipient: String,
     },
+    /// The notice is in the recipient's inbox but was never delivered to it.
+    #[error("notice {notice_id} was not delivered to {recipient} yet")]
+    NotDelivered {
+        notice_id: String,
+        recipient: String,
+    },
     /// The notice id was already published with different content.
     #[error("notice {notice_id} was already published with different content")]
     NoticeIdTaken { notice_id: String },
@@ -120,6 +126,17 @@ impl From<NotificationError> for Status {
                 "NOTICE_NOT_IN_INBOX",
                 format!(
                     "notice {notice_id} is not in the inbox of {recipient}; acknowledge only notices sent to you (GetNotice lists the recipients)"
+                ),
+                [("noticeId", notice_id), ("recipient", recipient)],
+            ),
+            NotificationError::NotDelivered {
+                notice_id,
+                recipient,
+            } => SERVICE.error(
+                Code::FailedPrecondition,
+                "NOTICE_NOT_DELIVERED",
+                format!(
+                    "notice {notice_id} has not been delivered to {recipient}: a recipient acknowledges a notice after its inbox stream (Subscribe, with the recipient's inbox permission) delivered it"
                 ),
                 [("noticeId", notice_id), ("recipient", recipient)],
             ),

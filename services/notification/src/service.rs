@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use tracing::instrument;
+use treaty_auth::{Rpc, Target};
 use treaty_domain::Recipient;
 use treaty_ledger::{Clock, Once};
 use treaty_proto::notification as pb;
@@ -33,6 +34,12 @@ type Answer<T> = Result<Response<T>, Status>;
 
 fn answer<T>(value: Result<T, NotificationError>) -> Answer<T> {
     value.map(Response::new).map_err(Status::from)
+}
+
+/// The one seam: who calls, and whether the rule table lets them call `rpc` for `target`
+/// (an acknowledgement's recipient, read from it first — reading changes nothing).
+fn authorize<T>(request: &Request<T>, rpc: Rpc, target: &Target) -> Result<Caller, Status> {
+    Caller::authorize(request, &crate::SERVICE, rpc, target)
 }
 
 /// Reads a request, making its violations the INVALID_ARGUMENT answer.
@@ -107,7 +114,7 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::PublishNoticeRequest>,
     ) -> Answer<pb::PublishNoticeResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::PublishNotice, &Target::none())?;
         let cmd = read(request::publish_notice(request.get_ref(), self.today()))?;
         let once = caller.once("PublishNotice", cmd.request_id.as_ref(), request.get_ref());
         answer(self.publish(&caller, once.as_ref(), cmd).await)
@@ -118,13 +125,14 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::SubscribeRequest>,
     ) -> Answer<Self::SubscribeStream> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::Subscribe, &Target::none())?;
         let q = read(request::subscribe(request.get_ref()))?;
+        let receiver = treaty_auth::may_receive(&caller.principal, q.recipient).then_some(caller);
         let stream = Subscription {
             store: self.store.clone(),
             recipient: q.recipient,
             after: q.after,
-            caller,
+            receiver,
             clock: self.clock.clone(),
             shutdown: self.shutdown.clone(),
         }
@@ -137,8 +145,12 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::AcknowledgeRequest>,
     ) -> Answer<pb::AcknowledgeResponse> {
-        let caller = Caller::of(&request);
         let cmd = read(request::acknowledge(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::Acknowledge,
+            &Target::recipient(cmd.recipient),
+        )?;
         let once = caller.once("Acknowledge", cmd.request_id.as_ref(), request.get_ref());
         let now = self.clock.now();
         answer(
@@ -153,6 +165,7 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::GetNoticeRequest>,
     ) -> Answer<pb::GetNoticeResponse> {
+        authorize(&request, Rpc::GetNotice, &Target::none())?;
         let mut v = Violations::new();
         let id = fields::notice_id(&mut v, "notice_id", &request.get_ref().notice_id);
         let id = read(v.finish(id))?;
@@ -171,6 +184,7 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::ListNoticesRequest>,
     ) -> Answer<pb::ListNoticesResponse> {
+        authorize(&request, Rpc::ListNotices, &Target::none())?;
         let q = read(request::notices(request.get_ref()))?;
         answer(self.store.list_notices(&q).map(|(notices, more)| {
             pb::ListNoticesResponse {

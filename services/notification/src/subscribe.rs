@@ -7,6 +7,9 @@
 //! a notice that a crash could take back. Each message carries the notice's
 //! inbox cursor: a client that resumes after the last cursor it saw gets
 //! every notice exactly once from its point of view (DESIGN invariant 6).
+//!
+//! Reading an inbox is public; only the recipient's own stream (a caller
+//! holding its inbox permission) records deliveries.
 
 use std::sync::Arc;
 
@@ -32,8 +35,9 @@ pub struct Subscription {
     pub recipient: Recipient,
     /// The last cursor the subscriber has seen.
     pub after: u64,
-    /// Who subscribes: deliveries are recorded under this principal.
-    pub caller: Caller,
+    /// The recipient itself (a caller holding its inbox permission), under whom deliveries
+    /// are recorded; `None` for anyone else, whose stream reads the inbox and records nothing.
+    pub receiver: Option<Caller>,
     /// Stamps `delivered_at`.
     pub clock: Arc<dyn Clock>,
     pub shutdown: Shutdown,
@@ -130,9 +134,9 @@ impl Subscription {
                 });
             }
         }
-        if !streamed.is_empty() {
+        if let Some(receiver) = self.receiver.as_ref().filter(|_| !streamed.is_empty()) {
             self.store
-                .record_deliveries(&self.caller, self.recipient, streamed, self.clock.now())
+                .record_deliveries(receiver, self.recipient, streamed, self.clock.now())
                 .await?;
         }
         Ok(if full && !blocked {

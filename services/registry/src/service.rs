@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use tracing::instrument;
+use treaty_auth::{Rpc, Target};
 use treaty_domain::{StateCode, TreatyId};
 use treaty_ledger::Clock;
 use treaty_proto::registry as pb;
@@ -40,6 +41,12 @@ fn answer<T>(value: Result<T, RegistryError>) -> Answer<T> {
     value.map(Response::new).map_err(Status::from)
 }
 
+/// The one seam: who calls, and whether the rule table lets them call `rpc` (nothing the
+/// registry records is about one state's own acts, so no RPC here has a target).
+fn authorize<T>(request: &Request<T>, rpc: Rpc) -> Result<Caller, Status> {
+    Caller::authorize(request, &crate::SERVICE, rpc, &Target::none())
+}
+
 /// Reads a request, making its violations the INVALID_ARGUMENT answer.
 fn read<T>(parsed: Result<T, treaty_proto::Violations>) -> Result<T, Status> {
     parsed.map_err(|v| RegistryError::from(v).into())
@@ -52,7 +59,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::CreateTreatyRequest>,
     ) -> Answer<pb::CreateTreatyResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::CreateTreaty)?;
         let cmd = read(request::create_treaty(request.get_ref()))?;
         let once = caller.once("CreateTreaty", cmd.request_id.as_ref(), request.get_ref());
         answer(self.store.create_treaty(&caller, once.as_ref(), cmd).await)
@@ -63,6 +70,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::GetTreatyRequest>,
     ) -> Answer<pb::GetTreatyResponse> {
+        authorize(&request, Rpc::GetTreaty)?;
         let mut v = treaty_proto::Violations::new();
         let id = treaty_proto::fields::treaty(&mut v, "treaty", &request.get_ref().treaty);
         let id = read(v.finish(id))?;
@@ -76,6 +84,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::ListTreatiesRequest>,
     ) -> Answer<pb::ListTreatiesResponse> {
+        authorize(&request, Rpc::ListTreaties)?;
         let page = read(request::treaties(request.get_ref()))?;
         answer(self.store.list_treaties(&page).map(|(treaties, more)| {
             pb::ListTreatiesResponse {
@@ -96,6 +105,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::GetStateRequest>,
     ) -> Answer<pb::GetStateResponse> {
+        authorize(&request, Rpc::GetState)?;
         let mut v = treaty_proto::Violations::new();
         let state = treaty_proto::fields::state(&mut v, "state", &request.get_ref().state);
         let state = read(v.finish(state))?;
@@ -113,6 +123,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::ListStatesRequest>,
     ) -> Answer<pb::ListStatesResponse> {
+        authorize(&request, Rpc::ListStates)?;
         let page = read(request::states(request.get_ref()))?;
         let mut codes = StateCode::all()
             .into_iter()
@@ -138,7 +149,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::SetApprovalProcedureRequest>,
     ) -> Answer<pb::SetApprovalProcedureResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::SetApprovalProcedure)?;
         let cmd = read(request::set_procedure(request.get_ref()))?;
         let once = caller.once(
             "SetApprovalProcedure",
@@ -153,7 +164,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::RecordConsentRequest>,
     ) -> Answer<pb::RecordConsentResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::RecordConsent)?;
         let cmd = read(request::consent(request.get_ref()))?;
         let once = caller.once("RecordConsent", cmd.request_id.as_ref(), request.get_ref());
         answer(self.store.record_consent(&caller, once.as_ref(), cmd).await)
@@ -164,6 +175,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::GetMembershipRequest>,
     ) -> Answer<pb::GetMembershipResponse> {
+        authorize(&request, Rpc::GetMembership)?;
         let q = read(request::membership(request.get_ref()))?;
         let as_of = q.as_of.unwrap_or_else(|| self.today());
         answer(self.store.membership(&q.treaty, q.state, as_of).map(|m| {
@@ -178,6 +190,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::ListMembersRequest>,
     ) -> Answer<pb::ListMembersResponse> {
+        authorize(&request, Rpc::ListMembers)?;
         let q = read(request::members(request.get_ref(), self.today()))?;
         answer(self.store.list_members(&q))
     }
@@ -187,7 +200,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::RecordWithdrawalNoticeRequest>,
     ) -> Answer<pb::RecordWithdrawalNoticeResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::RecordWithdrawalNotice)?;
         let cmd = read(request::notice(request.get_ref()))?;
         let once = caller.once(
             "RecordWithdrawalNotice",
@@ -202,7 +215,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::RecordRevocationRequest>,
     ) -> Answer<pb::RecordRevocationResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::RecordRevocation)?;
         let cmd = read(request::revocation(request.get_ref()))?;
         let once = caller.once(
             "RecordRevocation",
@@ -221,7 +234,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::RecordSuspensionClaimRequest>,
     ) -> Answer<pb::RecordSuspensionClaimResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::RecordSuspensionClaim)?;
         let cmd = read(request::suspension(request.get_ref()))?;
         let once = caller.once(
             "RecordSuspensionClaim",
@@ -240,7 +253,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::RecordArmedConflictRequest>,
     ) -> Answer<pb::RecordArmedConflictResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::RecordArmedConflict)?;
         let cmd = read(request::armed_conflict(request.get_ref()))?;
         let once = caller.once(
             "RecordArmedConflict",
@@ -259,7 +272,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::EndArmedConflictRequest>,
     ) -> Answer<pb::EndArmedConflictResponse> {
-        let caller = Caller::of(&request);
+        let caller = authorize(&request, Rpc::EndArmedConflict)?;
         let cmd = read(request::conflict_end(request.get_ref()))?;
         let once = caller.once(
             "EndArmedConflict",
@@ -274,6 +287,7 @@ impl RegistryService for RegistryApi {
         &self,
         request: Request<pb::ListArmedConflictsRequest>,
     ) -> Answer<pb::ListArmedConflictsResponse> {
+        authorize(&request, Rpc::ListArmedConflicts)?;
         let q = read(request::conflicts(request.get_ref()))?;
         let all = self.store.conflicts(q.state).map_err(Status::from)?;
         let mut rest = all

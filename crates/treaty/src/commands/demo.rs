@@ -10,15 +10,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
-use treaty_bundle::{Facts, Loader};
+use treaty_auth::Permission;
+use treaty_bundle::{Facts, Loader, Minted};
+use treaty_domain::Recipient;
 use treaty_node::LocalNode;
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
+use treaty_runtime::Bearer;
 
 use super::import::Printed;
-use super::shared::{connect, short_name, show_date, table};
+use super::shared::{connect_url, issuer_key, minted, short_name, show_date, table};
 use super::verify;
 use crate::cli::{DemoArgs, Endpoint, VerifyArgs};
 
@@ -44,8 +47,13 @@ const COUNT_DATES: [(i16, i8, i8, &str); 6] = [
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     let started = Instant::now();
-    let (endpoint, _suite) = match args.endpoint {
-        Some(e) => (e, None),
+    let (endpoint, ca, key, _suite) = match args.endpoint {
+        Some(e) => {
+            let key = issuer_key(args.issuer_key.as_deref())?.ok_or(
+                "the demo records steps as each actor: pass --issuer-key, the running suite's token issuer key",
+            )?;
+            (e, args.ca, key, None)
+        }
         None => {
             let _ = treaty_runtime::init_tracing(
                 &std::env::var("TREATY_LOG").unwrap_or_else(|_| "error".into()),
@@ -55,11 +63,16 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
                 .configure(|c| c.scheduler_tick = Duration::from_millis(50))
                 .start()
                 .await?;
-            (suite.url(), Some(suite))
+            let dev = suite.dev()?;
+            let key = dev
+                .issuer()
+                .cloned()
+                .ok_or("the in-process suite made no development issuer")?;
+            (suite.tls_url(), Some(dev.ca()), key, Some(suite))
         }
     };
-    println!("treaty demo: the suite is at {endpoint}");
-    let channel = connect(&endpoint).await?;
+    println!("treaty demo: the suite is at {endpoint}, each actor with its own token");
+    let channel = connect_url(&endpoint, ca.as_deref()).await?;
     let facts = Facts::bundled();
 
     // Every state that appears in the bundled data listens, plus the depositary and the Security Council.
@@ -71,8 +84,25 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     recipients.insert("depositary".to_owned());
     recipients.insert("un-security-council".to_owned());
     let inboxes: Inboxes = Arc::default();
+    let auth = treaty_runtime::Config::from_env()?.auth;
     for r in &recipients {
-        tokio::spawn(listen(channel.clone(), r.clone(), inboxes.clone()));
+        // Each recipient streams its own inbox with its own inbox permission, so its
+        // deliveries are recorded.
+        let permission = Recipient::parse(r).map(Permission::inbox_of)?;
+        let token = key.issue(
+            &auth.issuer,
+            &auth.audience,
+            &format!("{r} inbox"),
+            &[permission],
+            jiff::Timestamp::now().as_second(),
+            Minted::TTL,
+        );
+        tokio::spawn(listen(
+            channel.clone(),
+            Bearer::new(token),
+            r.clone(),
+            inboxes.clone(),
+        ));
     }
     println!(
         "{} recipients subscribed to their inboxes\n",
@@ -80,7 +110,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     );
 
     println!("Loading the treaties, their parties and the recorded steps through the public API:");
-    let loader = Loader::new(channel.clone());
+    let loader = Loader::new(channel.clone()).with_credentials(minted(key)?);
     loader.load_bundle(&mut Printed::default()).await?;
 
     let cases = wait_for_effects(channel.clone(), facts.withdrawal_cases().len()).await?;
@@ -138,6 +168,8 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     verify::run(VerifyArgs {
         endpoint: Endpoint {
             endpoint: endpoint.clone(),
+            ca,
+            token: None,
             json: false,
         },
     })
@@ -146,13 +178,13 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-async fn listen(channel: Channel, recipient: String, inboxes: Inboxes) {
+async fn listen(channel: Channel, bearer: Bearer, recipient: String, inboxes: Inboxes) {
     let mut client = NotificationServiceClient::new(channel);
     let Ok(stream) = client
-        .subscribe(nt::SubscribeRequest {
+        .subscribe(bearer.request(nt::SubscribeRequest {
             recipient: recipient.clone(),
             after_cursor: 0,
-        })
+        }))
         .await
     else {
         return;

@@ -9,7 +9,7 @@ use crate::cli::HistoryArgs;
 
 /// `treaty history`.
 pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint.endpoint).await?;
+    let channel = connect(&args.endpoint).await?;
     let client = AuditServiceClient::new(channel);
     let treaty = args
         .treaty

@@ -2,9 +2,10 @@
 
 use std::error::Error;
 
-use treaty_bundle::{Loader, Progress};
+use treaty_bundle::{Loader, OneToken, Progress};
+use treaty_runtime::Bearer;
 
-use super::shared::connect;
+use super::shared::{connect, connect_url, issuer_key, minted};
 use crate::cli::ImportArgs;
 
 /// Prints a load's progress on stderr.
@@ -66,12 +67,21 @@ pub async fn run(args: ImportArgs) -> Result<(), Box<dyn Error>> {
             }
         }
     }
-    let registry = connect(&args.endpoint.endpoint).await?;
+    let registry = connect(&args.endpoint).await?;
     let approvals = match &args.approvals_endpoint {
-        Some(url) => connect(url).await?,
+        Some(url) => connect_url(url, args.endpoint.ca.as_deref()).await?,
         None => registry.clone(),
     };
     let loader = Loader::with_channels(registry, approvals);
+    let loader = if let Some(token) = &args.endpoint.token {
+        loader.with_credentials(OneToken(Bearer::new(token.clone())))
+    } else if let Some(key) = issuer_key(args.issuer_key.as_deref())? {
+        loader.with_credentials(minted(key)?)
+    } else {
+        return Err(
+            "importing changes the record: pass --token (a token holding registry:admin, depositary:record and state:XX:record for each withdrawing state), or --issuer-key to mint one token per actor".into(),
+        );
+    };
     let mut progress = Printed::default();
     if args.bundled {
         loader.load_bundle(&mut progress).await?;

@@ -11,7 +11,7 @@ use crate::cli::NoticesArgs;
 
 /// `treaty notices`.
 pub async fn run(args: NoticesArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint.endpoint).await?;
+    let channel = connect(&args.endpoint).await?;
     let client = NotificationServiceClient::new(channel);
     let list = all_pages(|page_token| {
         let mut client = client.clone();

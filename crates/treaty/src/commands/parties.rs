@@ -7,7 +7,7 @@ use crate::cli::PartiesArgs;
 
 /// `treaty parties`.
 pub async fn run(args: PartiesArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint.endpoint).await?;
+    let channel = connect(&args.endpoint).await?;
     let members = treaty_bundle::parties_as_of(channel, args.treaty.as_str(), args.as_of).await?;
     let as_of = members
         .first()

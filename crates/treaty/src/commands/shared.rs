@@ -4,11 +4,19 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use std::path::Path;
+
 use serde_json::{Value, json};
 use tonic::transport::Channel;
+use treaty_auth::token::SigningKey;
+use treaty_bundle::Minted;
 use treaty_proto::google::r#type::Date as WireDate;
 use treaty_proto::notification as nt;
 use treaty_proto::registry as reg;
+use treaty_runtime::Bearer;
+use treaty_runtime::tls::ClientTls;
+
+use crate::cli::Endpoint;
 
 /// What a client subcommand can fail with; printed as one line.
 #[derive(Debug, thiserror::Error)]
@@ -35,15 +43,65 @@ impl From<tonic::Status> for CliError {
     }
 }
 
-/// Connects to `endpoint` and checks that it answers.
-pub(crate) async fn connect(endpoint: &str) -> Result<Channel, CliError> {
+/// Connects to the suite at `endpoint` and checks that it answers.
+pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Channel, CliError> {
+    connect_url(&endpoint.endpoint, endpoint.ca.as_deref()).await
+}
+
+/// The bearer token `endpoint` names, if any.
+pub(crate) fn bearer(endpoint: &Endpoint) -> Bearer {
+    endpoint
+        .token
+        .as_deref()
+        .map_or_else(Bearer::none, Bearer::new)
+}
+
+/// The issuer key at `explicit`, else the development issuer under the data directory
+/// (`TREATY_DATA_DIR`, default `./data`) if `treaty serve` made one there.
+pub(crate) fn issuer_key(explicit: Option<&Path>) -> Result<Option<SigningKey>, CliError> {
+    let data_dir = std::env::var_os("TREATY_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| std::path::PathBuf::from("./data"), Into::into);
+    let default = treaty_node::DevCredentials::issuer_key_path(&data_dir);
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None if default.exists() => default,
+        None => return Ok(None),
+    };
+    let pem = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::Refused(format!(
+            "cannot read the issuer key {}: {e}",
+            path.display()
+        ))
+    })?;
+    SigningKey::from_pem(&pem)
+        .map(Some)
+        .map_err(|e| CliError::Refused(format!("{}: {e}", path.display())))
+}
+
+/// Mints one token per actor with `key`, naming the issuer and audience the servers expect
+/// (`TREATY_AUTH_ISSUER`, `TREATY_AUTH_AUDIENCE`).
+pub(crate) fn minted(key: SigningKey) -> Result<Minted, CliError> {
+    let auth = treaty_runtime::Config::from_env()
+        .map_err(|e| CliError::Refused(e.to_string()))?
+        .auth;
+    Ok(Minted::new(key, &auth.issuer, &auth.audience))
+}
+
+/// Connects to `url` (https:// trusting `ca`) and checks that it answers.
+pub(crate) async fn connect_url(url: &str, ca: Option<&Path>) -> Result<Channel, CliError> {
     let unreachable = |reason: String| CliError::Unreachable {
-        endpoint: endpoint.to_owned(),
+        endpoint: url.to_owned(),
         reason,
     };
-    let channel = treaty_runtime::connect(endpoint, &treaty_runtime::ClientConfig::default())
-        .await
+    let tls = ca
+        .map(ClientTls::load)
+        .transpose()
         .map_err(|e| unreachable(e.to_string()))?;
+    let channel =
+        treaty_runtime::connect_with(url, &treaty_runtime::ClientConfig::default(), tls.as_ref())
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
     treaty_runtime::wait_until_serving(&channel, Duration::from_secs(5))
         .await
         .map_err(|e| unreachable(e.to_string()))?;

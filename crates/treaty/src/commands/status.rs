@@ -8,7 +8,7 @@ use crate::cli::StatusArgs;
 
 /// `treaty status`.
 pub async fn run(args: StatusArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint.endpoint).await?;
+    let channel = connect(&args.endpoint).await?;
     let m = RegistryServiceClient::new(channel)
         .get_membership(reg::GetMembershipRequest {
             treaty: args.treaty.as_str().to_owned(),

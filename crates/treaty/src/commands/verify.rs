@@ -8,7 +8,7 @@ use crate::cli::VerifyArgs;
 
 /// `treaty verify`: fails when the log does not verify.
 pub async fn run(args: VerifyArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint.endpoint).await?;
+    let channel = connect(&args.endpoint).await?;
     let r = AuditServiceClient::new(channel)
         .verify(au::VerifyRequest {})
         .await?

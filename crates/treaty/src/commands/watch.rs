@@ -5,17 +5,19 @@ use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
 
-use super::shared::{CliError, connect, notice_json, short_name, show_date};
+use super::shared::{CliError, bearer, connect, notice_json, short_name, show_date};
 use crate::cli::WatchArgs;
 
 /// `treaty watch`: streams until interrupted (or `--count` notices).
 pub async fn run(args: WatchArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint.endpoint).await?;
+    let channel = connect(&args.endpoint).await?;
+    // With the recipient's own token (its inbox permission) the stream records deliveries;
+    // without one it only reads.
     let mut stream = NotificationServiceClient::new(channel)
-        .subscribe(nt::SubscribeRequest {
+        .subscribe(bearer(&args.endpoint).request(nt::SubscribeRequest {
             recipient: args.recipient.clone(),
             after_cursor: args.after,
-        })
+        }))
         .await?
         .into_inner();
     let mut seen = 0;

@@ -9,7 +9,7 @@ use crate::cli::WithdrawalsArgs;
 
 /// `treaty withdrawals`.
 pub async fn run(args: WithdrawalsArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint.endpoint).await?;
+    let channel = connect(&args.endpoint).await?;
     let client = ApprovalsServiceClient::new(channel);
     let treaty = args
         .treaty

@@ -232,7 +232,20 @@ async fn the_bundled_treaties_answer_as_of_any_date_and_load_only_once() {
     served.kill();
     let served = serve(dir.path());
     served.serving().await;
-    let out = cli(&["import", "--bundled", "--endpoint", &served.url()]);
+    // Over TLS, each actor with a token of the issuer `serve` created: the same principals
+    // as the first load, so every request id is theirs and answers from memory.
+    let ca = dir.path().join("tls/ca.crt");
+    let key = dir.path().join("auth/issuer.key");
+    let out = cli(&[
+        "import",
+        "--bundled",
+        "--endpoint",
+        &served.tls_url(),
+        "--ca",
+        ca.to_str().expect("a UTF-8 path"),
+        "--issuer-key",
+        key.to_str().expect("a UTF-8 path"),
+    ]);
     assert!(
         out.status.success(),
         "{}",

@@ -5,9 +5,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use treaty_auth::ServiceName;
 use treaty_proto::audit as pb;
 use treaty_proto::audit::audit_service_client::AuditServiceClient;
-use treaty_testkit::TreatyProcess;
+use treaty_testkit::{TreatyProcess, dev_credentials};
 
 fn serve(data_dir: &Path, extra: &[&str]) -> TreatyProcess {
     let dir = data_dir.to_str().expect("a UTF-8 path");
@@ -42,7 +43,11 @@ fn entry(sequence: u64, prev_hash: [u8; 32]) -> treaty_ledger::Record {
 async fn the_binary_keeps_what_it_acknowledged_through_sigkill_and_exits_0_on_sigterm() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let served = serve(dir.path(), &["audit"]);
-    let mut audit = AuditServiceClient::new(served.serving().await);
+    served.serving().await;
+    // Only the registry appends the registry's journal: the shipper's certificate, here
+    // the one the process's development PKI made.
+    let registry = dev_credentials(dir.path()).identity(ServiceName::Registry);
+    let mut audit = AuditServiceClient::new(served.tls_channel(&registry).await);
     let first = entry(1, treaty_ledger::GENESIS);
     let second = entry(2, first.hash);
     let request = |r: &treaty_ledger::Record| pb::AppendRequest {
@@ -55,7 +60,7 @@ async fn the_binary_keeps_what_it_acknowledged_through_sigkill_and_exits_0_on_si
     served.kill();
 
     let served = serve(dir.path(), &["audit"]);
-    let mut audit = AuditServiceClient::new(served.serving().await);
+    let mut audit = AuditServiceClient::new(served.tls_channel(&registry).await);
     let answer = audit
         .append(request(&second))
         .await

@@ -4,6 +4,11 @@
 //! notification and audit processes are SIGKILLed and restarted mid-way. Then:
 //! each listener got every notice exactly once, every step is in the audit
 //! history in order, the log verifies, and the effective dates are the real ones.
+//!
+//! Everything runs behind the trust boundary as in production: one CA, each service with
+//! its own certificate (URI SAN `spiffe://treaty/<service>`) for its listener and its mTLS
+//! calls to its peers, every client over TLS, and every change made with a token of one
+//! trusted issuer — one per actor — while the listeners stream with their inbox tokens.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -11,13 +16,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tonic::transport::Channel;
-use treaty_bundle::{Facts, Loader, Quiet, StepKind};
+use treaty_bundle::{Facts, Loader, Minted, Quiet, StepKind};
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
-use treaty_testkit::{TreatyProcess, eventually};
+use treaty_runtime::tls::{ClientTls, DevPki};
+use treaty_testkit::{
+    TEST_AUDIENCE, TEST_ISSUER, TreatyProcess, as_user, eventually, test_issuer,
+    test_issuer_public_key,
+};
 
 const SERVICES: [&str; 4] = ["audit", "registry", "notification", "approvals"];
 const LISTENERS: [&str; 3] = ["states/FR", "states/DE", "states/NO"];
@@ -35,15 +44,20 @@ struct Cluster {
     addrs: BTreeMap<&'static str, SocketAddr>,
     children: BTreeMap<&'static str, TreatyProcess>,
     data: tempfile::TempDir,
+    pki: DevPki,
 }
 
 impl Cluster {
     fn start() -> Cluster {
         let addrs = SERVICES.iter().map(|s| (*s, free_port())).collect();
+        let data = tempfile::tempdir().expect("a data directory");
+        let pki = DevPki::write(&data.path().join("pki"), &["localhost"], &["127.0.0.1"])
+            .expect("the cluster's PKI");
         let mut cluster = Cluster {
             addrs,
             children: BTreeMap::new(),
-            data: tempfile::tempdir().expect("a data directory"),
+            data,
+            pki,
         };
         for s in SERVICES {
             cluster.spawn(s);
@@ -52,7 +66,12 @@ impl Cluster {
     }
 
     fn url(&self, service: &str) -> String {
-        format!("http://{}", self.addrs[service])
+        format!("https://{}", self.addrs[service])
+    }
+
+    /// TLS trusting the cluster's CA, presenting no certificate (a person's client).
+    fn tls(&self) -> ClientTls {
+        ClientTls::load(&self.pki.ca()).expect("the cluster's CA")
     }
 
     fn spawn(&mut self, service: &'static str) {
@@ -73,6 +92,16 @@ impl Cluster {
                 (variable, self.url(peer))
             })
             .collect();
+        let (cert, key) = self.pki.identity(service.parse().expect("a service name"));
+        let path = |p: &std::path::Path| p.to_str().expect("a UTF-8 path").to_owned();
+        env.push(("TREATY_TLS_CERT".into(), path(&cert)));
+        env.push(("TREATY_TLS_KEY".into(), path(&key)));
+        env.push(("TREATY_TLS_CLIENT_CA".into(), path(&self.pki.ca())));
+        env.push(("TREATY_TLS_CA".into(), path(&self.pki.ca())));
+        env.push((
+            "TREATY_AUTH_ISSUER_KEYS".into(),
+            path(&test_issuer_public_key()),
+        ));
         env.push(("TREATY_DURABILITY".into(), "flush".into()));
         env.push(("TREATY_SCHEDULER_TICK_MS".into(), "50".into()));
         let process = TreatyProcess::spawn(env!("CARGO_BIN_EXE_treaty"), args, env);
@@ -89,23 +118,31 @@ impl Cluster {
     }
 }
 
-async fn channel(url: String) -> Channel {
-    treaty_runtime::connect(&url, &treaty_runtime::ClientConfig::default())
+async fn channel(url: String, tls: &ClientTls) -> Channel {
+    treaty_runtime::connect_with(&url, &treaty_runtime::ClientConfig::default(), Some(tls))
         .await
         .expect("a channel")
 }
 
 /// Listens to one recipient's inbox, reconnecting from its last cursor
 /// whenever the stream breaks (the notification process gets killed).
-async fn listen(url: String, recipient: &'static str, got: Inbox) {
+async fn listen(url: String, tls: ClientTls, recipient: &'static str, got: Inbox) {
     let mut after = 0;
+    let code = recipient
+        .strip_prefix("states/")
+        .expect("a state recipient");
+    let inbox = format!("state:{code}:inbox");
     loop {
-        let mut client = NotificationServiceClient::new(channel(url.clone()).await);
+        let mut client = NotificationServiceClient::new(channel(url.clone(), &tls).await);
         if let Ok(stream) = client
-            .subscribe(nt::SubscribeRequest {
-                recipient: recipient.to_owned(),
-                after_cursor: after,
-            })
+            .subscribe(as_user(
+                &format!("{code} treaty office"),
+                &[&inbox],
+                nt::SubscribeRequest {
+                    recipient: recipient.to_owned(),
+                    after_cursor: after,
+                },
+            ))
             .await
         {
             let mut stream = stream.into_inner();
@@ -150,10 +187,16 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
     for s in SERVICES {
         cluster.children[s].serving().await;
     }
+    let tls = cluster.tls();
     let loader = Loader::with_channels(
-        channel(cluster.url("registry")).await,
-        channel(cluster.url("approvals")).await,
-    );
+        channel(cluster.url("registry"), &tls).await,
+        channel(cluster.url("approvals"), &tls).await,
+    )
+    .with_credentials(Minted::new(
+        test_issuer().clone(),
+        TEST_ISSUER,
+        TEST_AUDIENCE,
+    ));
     loader.create_treaties(&mut Quiet).await.expect("treaties");
     loader
         .load_facts(&parties, &mut Quiet)
@@ -162,7 +205,12 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
 
     let received: BTreeMap<&str, Inbox> = LISTENERS.iter().map(|r| (*r, Arc::default())).collect();
     for (r, got) in &received {
-        tokio::spawn(listen(cluster.url("notification"), r, got.clone()));
+        tokio::spawn(listen(
+            cluster.url("notification"),
+            tls.clone(),
+            r,
+            got.clone(),
+        ));
     }
 
     // Kill the notification service before the steps, and the audit service in
@@ -189,7 +237,7 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
         .expect("all the steps (the first half again, idempotently)");
     cluster.spawn("audit");
 
-    let mut approvals = ApprovalsServiceClient::new(channel(cluster.url("approvals")).await);
+    let mut approvals = ApprovalsServiceClient::new(channel(cluster.url("approvals"), &tls).await);
     let cases = eventually("every withdrawal to take effect", async || {
         let list = approvals
             .list_withdrawals(ap::ListWithdrawalsRequest {
@@ -251,7 +299,7 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
     }
 
     // Every step is in the audit history, in the order the approvals service recorded it.
-    let mut audit = AuditServiceClient::new(channel(cluster.url("audit")).await);
+    let mut audit = AuditServiceClient::new(channel(cluster.url("audit"), &tls).await);
     for w in &cases {
         let state = w.state.clone();
         let steps = w.steps.len();
@@ -293,25 +341,51 @@ async fn the_2025_withdrawals_survive_killed_processes_and_every_party_is_notifi
             "{state}: dates never go backwards: {dated:?}"
         );
         assert!(
-            history
-                .iter()
-                .all(|e| !e.actor.is_empty() && e.recorded_at.is_some()),
-            "{state}: every step has its actor and instant"
+            history.iter().all(|e| e.recorded_at.is_some()),
+            "{state}: every step has its instant"
         );
+        // Every step names the principal approvals authenticated: the state's own ministry
+        // (or all four, for the joint statement), the depositary for the receipt, the
+        // approvals scheduler for the effect — each with the issuer and key of its token.
+        for e in &history {
+            let p = e.principal.as_ref().expect("a recorded principal");
+            assert_eq!(p.via, "approvals", "{e:?}");
+            let own = format!("{}-foreign-ministry", state.to_ascii_lowercase());
+            let joint = p.subject.ends_with("-foreign-ministries")
+                && p.subject.contains(&state.to_ascii_lowercase());
+            let expected = match e.kind.as_str() {
+                "approvals.instrument_deposited" => "depositary".to_owned(),
+                "approvals.withdrawal_took_effect" | "approvals.withdrawal_deferred" => {
+                    String::new()
+                }
+                _ if joint => p.subject.clone(),
+                _ => own,
+            };
+            assert_eq!(p.subject, expected, "{e:?}");
+            if p.subject.is_empty() {
+                assert_eq!(
+                    (p.service.as_str(), p.task.as_str()),
+                    ("approvals", "scheduler")
+                );
+            } else {
+                assert_eq!(p.issuer, TEST_ISSUER);
+                assert_eq!(p.key_id, test_issuer().kid());
+            }
+        }
     }
-    let report = audit
-        .verify(au::VerifyRequest {})
-        .await
-        .expect("verify")
-        .into_inner();
+    // Every source ships (the notification service's shipper resumes after its restart).
+    let report = eventually("every source to ship its journal", async || {
+        let report = audit.verify(au::VerifyRequest {}).await.ok()?.into_inner();
+        ["registry", "approvals", "notification"]
+            .iter()
+            .all(|source| {
+                report
+                    .sources
+                    .iter()
+                    .any(|s| s.source == *source && s.head_sequence > 0)
+            })
+            .then_some(report)
+    })
+    .await;
     assert!(report.ok, "{report:?}");
-    for source in ["registry", "approvals", "notification"] {
-        assert!(
-            report
-                .sources
-                .iter()
-                .any(|s| s.source == source && s.head_sequence > 0),
-            "{source} shipped its journal"
-        );
-    }
 }

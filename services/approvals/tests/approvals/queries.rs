@@ -127,7 +127,7 @@ async fn every_step_is_one_journal_entry_shipped_to_the_audit_log() {
         .iter()
         .find(|e| e.kind == "approvals.instrument_deposited")
         .expect("the deposit in Lithuania's history");
-    assert_eq!(deposit.actor, ACTOR);
+    assert_eq!(deposit.actor, treaty_testkit::recorded(ACTOR, "approvals"));
     assert_eq!(deposit.occurred_on, Some(day(2025, 6, 27)));
     assert_eq!(deposit.case_id, "apmbc-LT-1");
     assert_eq!(deposit.sources, ["https://example.org/deposit"]);

@@ -29,7 +29,10 @@ async fn the_withdrawal_takes_effect_on_the_expiry_date_and_the_effect_is_publis
     let step = effective.steps.last().expect("the effect step");
     assert_eq!(step.kind(), pb::StepKind::TookEffect);
     assert_eq!(step.occurred_on, Some(day(2025, 12, 27)));
-    assert_eq!(step.actor, "scheduler");
+    assert_eq!(
+        step.actor,
+        r#"{"service":"approvals","task":"scheduler","via":"approvals"}"#
+    );
 
     let notice = wait_for_notice(&node, "apmbc-LT-1-effect").await;
     let notice = notice.notice.expect("the notice");

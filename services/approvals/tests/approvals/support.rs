@@ -20,9 +20,23 @@ pub fn day(year: i32, month: i32, day: i32) -> Date {
     Date { year, month, day }
 }
 
-/// A request carrying the test principal.
+/// What the test principal may do: act for every state the tests use, record the
+/// depositary's receipts and administer the registry (for the fixture).
+pub const PERMISSIONS: &[&str] = &[
+    "registry:admin",
+    "depositary:record",
+    "state:EE:record",
+    "state:LV:record",
+    "state:LT:record",
+    "state:PL:record",
+    "state:FR:record",
+    "state:DE:record",
+    "state:US:record",
+];
+
+/// A request carrying the test principal's token.
 pub fn req<T>(message: T) -> Request<T> {
-    treaty_testkit::as_actor(ACTOR, message)
+    treaty_testkit::as_user(ACTOR, PERMISSIONS, message)
 }
 
 /// The states bound by the Ottawa Convention in the fixture, with the dates of their

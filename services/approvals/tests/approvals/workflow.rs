@@ -39,7 +39,7 @@ async fn a_joint_statement_opens_one_case_per_state_in_the_request_order() {
         let step = &case.steps[0];
         assert_eq!(step.kind(), pb::StepKind::Recommended);
         assert_eq!(step.occurred_on, Some(day(2025, 3, 18)));
-        assert_eq!(step.actor, ACTOR);
+        assert_eq!(step.actor, treaty_testkit::recorded(ACTOR, "approvals"));
         assert_eq!(step.sources.len(), 1);
         assert!(step.recorded_at.is_some());
     }

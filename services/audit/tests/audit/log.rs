@@ -4,10 +4,13 @@
 use std::sync::Arc;
 
 use tonic::Code;
+use tonic::transport::Channel;
 use treaty_audit::wire::source_entry;
+use treaty_auth::ServiceName;
 use treaty_ledger::{Abort, Ledger, LedgerConfig, ManualClock, NewRecord, Record, Subject};
 use treaty_node::Role;
 use treaty_proto::audit as pb;
+use treaty_proto::audit::audit_service_client::AuditServiceClient;
 use treaty_testkit::TestNode;
 
 /// A source's real journal: `steps` entries about (state, treaty), appended
@@ -59,6 +62,12 @@ fn append(source: &str, request_id: &str, records: &[Record]) -> pb::AppendReque
 
 const SOURCE: &str = "approvals";
 
+/// An audit client whose connection presents the certificate of [`SOURCE`]: only a service
+/// appends, and only its own journal.
+async fn appender(node: &TestNode) -> AuditServiceClient<Channel> {
+    AuditServiceClient::new(node.as_service(ServiceName::Approvals).await)
+}
+
 const BALTIC_STEPS: [(&str, &str, &str); 5] = [
     ("LT", "apmbc", "withdrawal.opened"),
     ("LV", "apmbc", "withdrawal.opened"),
@@ -71,7 +80,7 @@ const BALTIC_STEPS: [(&str, &str, &str); 5] = [
 async fn appended_entries_come_back_in_a_states_history_in_order() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
-    let mut audit = node.audit();
+    let mut audit = appender(&node).await;
 
     let answer = audit
         .append(append(SOURCE, "r1", &records))
@@ -142,7 +151,7 @@ async fn appended_entries_come_back_in_a_states_history_in_order() {
 async fn a_replayed_append_changes_nothing_and_a_retried_request_id_returns_the_first_answer() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
-    let mut audit = node.audit();
+    let mut audit = appender(&node).await;
     let first = audit
         .append(append(SOURCE, "once", &records[..3]))
         .await
@@ -185,7 +194,7 @@ async fn a_replayed_append_changes_nothing_and_a_retried_request_id_returns_the_
 async fn a_gap_is_refused_with_failed_precondition_naming_the_expected_sequence() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
-    let mut audit = node.audit();
+    let mut audit = appender(&node).await;
     audit
         .append(append(SOURCE, "", &records[..2]))
         .await
@@ -222,7 +231,7 @@ async fn an_entry_that_does_not_link_to_its_predecessor_is_refused() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let mine = journal(SOURCE, &BALTIC_STEPS).await;
     let other = journal(SOURCE, &BALTIC_STEPS[1..]).await;
-    let mut audit = node.audit();
+    let mut audit = appender(&node).await;
     audit
         .append(append(SOURCE, "", &mine[..1]))
         .await
@@ -252,7 +261,11 @@ async fn an_entry_altered_in_transit_is_refused_as_data_loss() {
     let records = journal(SOURCE, &BALTIC_STEPS).await;
     let mut request = append(SOURCE, "", &records[..1]);
     request.entries[0].actor = "someone else".into();
-    let err = node.audit().append(request).await.expect_err("altered");
+    let err = appender(&node)
+        .await
+        .append(request)
+        .await
+        .expect_err("altered");
     assert_eq!(err.code(), Code::DataLoss);
     assert!(
         err.message().contains("does not match its hash"),
@@ -268,7 +281,11 @@ async fn bad_input_gets_field_violations_and_changes_nothing() {
     let mut request = append("Registry!", "", &records[..2]);
     request.entries[0].state = "XX".into();
     request.entries[1].hash = vec![1, 2, 3];
-    let err = node.audit().append(request).await.expect_err("bad input");
+    let err = appender(&node)
+        .await
+        .append(request)
+        .await
+        .expect_err("bad input");
     assert_eq!(err.code(), Code::InvalidArgument);
     let details = tonic_types::StatusExt::get_details_bad_request(&err).expect("field violations");
     let fields: Vec<_> = details
@@ -303,7 +320,7 @@ async fn bad_input_gets_field_violations_and_changes_nothing() {
 async fn list_entries_filters_and_pages_through_the_log() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
-    let mut audit = node.audit();
+    let mut audit = appender(&node).await;
     audit
         .append(append(SOURCE, "", &records))
         .await
@@ -372,7 +389,7 @@ async fn list_entries_filters_and_pages_through_the_log() {
 async fn tail_replays_the_log_and_then_streams_new_entries_live() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
-    let mut audit = node.audit();
+    let mut audit = appender(&node).await;
     audit
         .append(append(SOURCE, "", &records[..2]))
         .await
@@ -400,7 +417,8 @@ async fn tail_replays_the_log_and_then_streams_new_entries_live() {
 async fn verify_is_clean_on_an_intact_log_and_names_the_first_altered_entry() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
-    node.audit()
+    appender(&node)
+        .await
         .append(append(SOURCE, "", &records))
         .await
         .expect("append");
@@ -460,7 +478,7 @@ fn stopped_dir(stopped: &treaty_testkit::StoppedNode) -> std::path::PathBuf {
 async fn an_append_reusing_a_request_id_for_other_entries_is_refused_and_drops_nothing() {
     let node = TestNode::start(vec![Role::Audit]).await;
     let records = journal(SOURCE, &BALTIC_STEPS).await;
-    let mut audit = node.audit();
+    let mut audit = appender(&node).await;
     audit
         .append(append(SOURCE, "batch", &records[..2]))
         .await
@@ -503,8 +521,8 @@ async fn a_thousand_wrong_entries_make_one_small_error() {
             ..entry.clone()
         })
         .collect();
-    let err = node
-        .audit()
+    let err = appender(&node)
+        .await
         .append(request)
         .await
         .expect_err("every entry is wrong");

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use treaty_audit::shipper;
+use treaty_auth::ServiceName;
 use treaty_ledger::{Abort, Ledger, LedgerConfig, ManualClock, NewRecord, Subject};
 use treaty_node::Role;
 use treaty_proto::audit as pb;
-use treaty_runtime::{ClientConfig, Shutdown};
+use treaty_runtime::Shutdown;
 use treaty_testkit::TestNode;
 
 const SOURCE: &str = "registry";
@@ -72,9 +73,8 @@ async fn the_shipper_waits_out_an_audit_outage_and_resumes_after_its_own_restart
     let source_dir = tempfile::tempdir().expect("a temporary directory");
     let node = TestNode::start(vec![Role::Audit]).await;
     let addr = node.addr();
-    let channel = treaty_runtime::connect(&node.url(), &ClientConfig::default())
-        .await
-        .expect("channel");
+    // The shipper speaks for the registry by the registry's certificate, as in a node.
+    let channel = node.as_service(ServiceName::Registry).await;
 
     // Ship the first steps while the audit service is up.
     let ledger = open_source(source_dir.path());

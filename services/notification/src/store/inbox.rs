@@ -102,6 +102,12 @@ impl NotificationStore {
                     recipient: name.clone(),
                 });
             };
+            if delivery.delivered_at.is_none() {
+                return refuse(NotificationError::NotDelivered {
+                    notice_id: cmd.notice_id.clone(),
+                    recipient: name.clone(),
+                });
+            }
             if delivery.acknowledged_at.is_none() {
                 delivery.acknowledged_at = Some(now);
                 DELIVERIES.write(txn, &key, &delivery)?;

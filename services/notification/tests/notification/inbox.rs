@@ -282,6 +282,15 @@ async fn every_change_is_one_journal_entry_shipped_to_the_audit_log() {
     drop(fr);
     let mut again = subscribe(&node, "states/FR", 0).await;
     next(&mut again).await;
+    let mut de = subscribe(&node, "states/DE", 0).await;
+    next(&mut de).await;
+    eventually("DE's delivery", || async {
+        delivery(&node, "apmbc-LT-1-deposit", "states/DE")
+            .await
+            .delivered_at
+            .map(|_| ())
+    })
+    .await;
     let mut n = node.notification();
     for (request_id, recipient) in [
         ("a1", "states/FR"),
@@ -323,6 +332,7 @@ async fn every_change_is_one_journal_entry_shipped_to_the_audit_log() {
         [
             "notification.notice_published",
             "notification.delivered",
+            "notification.delivered",
             "notification.acknowledged",
             "notification.acknowledged"
         ]
@@ -333,7 +343,13 @@ async fn every_change_is_one_journal_entry_shipped_to_the_audit_log() {
             ("LT", "apmbc", lt.as_str()),
             "{e:?}"
         );
-        assert_eq!(e.actor, ACTOR);
+        // The approvals service published; the recipients' own token streamed and acknowledged.
+        let expected = if e.kind == "notification.notice_published" {
+            treaty_testkit::recorded_service("approvals", "notification")
+        } else {
+            treaty_testkit::recorded(ACTOR, "notification")
+        };
+        assert_eq!(e.actor, expected);
         assert_eq!(e.occurred_on, Some(day(2025, 6, 27)));
     }
     assert!(

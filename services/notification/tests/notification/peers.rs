@@ -45,10 +45,25 @@ async fn a_publication_while_the_approvals_service_is_down_is_unavailable_and_st
     treaty_runtime::wait_until_serving(&channel, treaty_testkit::READY_TIMEOUT)
         .await
         .expect("serving");
+    // The caller is the approvals service, by the certificate the node's development PKI
+    // gave it.
+    let dev = treaty_node::DevCredentials::read(
+        dir.path(),
+        treaty_testkit::TEST_ISSUER,
+        treaty_testkit::TEST_AUDIENCE,
+    )
+    .expect("the node's development PKI");
+    let channel = treaty_runtime::connect_with(
+        &format!("https://{addr}"),
+        &ClientConfig::default(),
+        Some(&dev.identity(treaty_auth::ServiceName::Approvals)),
+    )
+    .await
+    .expect("a TLS channel");
     let mut client = NotificationServiceClient::new(channel);
 
     let err = client
-        .publish_notice(req(pb::PublishNoticeRequest {
+        .publish_notice(as_approvals(pb::PublishNoticeRequest {
             request_id: "p1".into(),
             notice: Some(lt_deposit("apmbc-LT-1-deposit", "apmbc-LT-1")),
         }))

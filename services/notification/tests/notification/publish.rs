@@ -239,9 +239,9 @@ async fn a_malformed_notice_is_refused_with_one_violation_per_wrong_field() {
             "notice.treaty"
         ]
     );
-    let missing = node
-        .notification()
-        .publish_notice(req(pb::PublishNoticeRequest {
+    let missing = approvals_client(&node)
+        .await
+        .publish_notice(as_approvals(pb::PublishNoticeRequest {
             request_id: "p3".into(),
             notice: None,
         }))

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
+use treaty_auth::ServiceName;
 use treaty_proto::audit as audit_pb;
 use treaty_proto::google::r#type::Date as WireDate;
 use treaty_proto::registry as pb;
@@ -29,9 +30,25 @@ pub fn date(text: &str) -> WireDate {
     treaty_proto::wire::date_to_wire(day(text))
 }
 
-/// A request carrying the test principal.
+/// What the test principal may do: administer the registry.
+pub const PERMISSIONS: &[&str] = &["registry:admin"];
+
+/// A request carrying the test principal's token.
 pub fn req<T>(message: T) -> Request<T> {
-    treaty_testkit::as_actor(ACTOR, message)
+    treaty_testkit::as_user(ACTOR, PERMISSIONS, message)
+}
+
+/// A request without a token: on a [`registry_client`], the approvals service's certificate
+/// makes it (the only caller of `RecordWithdrawalNotice` and `RecordRevocation`).
+pub fn as_approvals<T>(message: T) -> Request<T> {
+    Request::new(message)
+}
+
+/// A registry client over a connection that presents the approvals service's certificate:
+/// requests with a token ([`req`]) are the token's, those without ([`as_approvals`]) the
+/// approvals service's.
+pub async fn registry_client(node: &TestNode) -> Registry {
+    RegistryServiceClient::new(node.as_service(ServiceName::Approvals).await)
 }
 
 /// The Ottawa Convention as the registry stores it.
@@ -57,7 +74,7 @@ pub fn apmbc() -> pb::Treaty {
 /// Starts every service and registers the Ottawa Convention.
 pub async fn node_with_apmbc() -> (TestNode, Registry) {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     registry
         .create_treaty(req(pb::CreateTreatyRequest {
             request_id: "create-apmbc".into(),
@@ -117,7 +134,7 @@ pub async fn give_notice(
     received_on: &str,
 ) -> Result<pb::RecordWithdrawalNoticeResponse, Status> {
     registry
-        .record_withdrawal_notice(req(notice(state, case, received_on)))
+        .record_withdrawal_notice(as_approvals(notice(state, case, received_on)))
         .await
         .map(tonic::Response::into_inner)
 }

@@ -1,6 +1,7 @@
 //! Armed-conflict periods: recorded per state with ids from 1, ended once, listed
 //! oldest first.
 
+use crate::common::registry_client;
 use crate::common::{date, fields, reason, req};
 use tonic::Code;
 use treaty_proto::registry as pb;
@@ -56,7 +57,7 @@ async fn list(
 #[tokio::test]
 async fn conflicts_get_ids_per_state_and_are_listed_oldest_first_in_pages() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     let first = registry
         .record_armed_conflict(record("c1", "UA", "Crimea and Donbas", "2014-02-20"))
         .await
@@ -96,7 +97,7 @@ async fn conflicts_get_ids_per_state_and_are_listed_oldest_first_in_pages() {
 #[tokio::test]
 async fn ending_a_conflict_records_its_last_day_once() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     registry
         .record_armed_conflict(record("c1", "AM", "Nagorno-Karabakh", "2020-09-27"))
         .await
@@ -138,7 +139,7 @@ async fn ending_a_conflict_records_its_last_day_once() {
 #[tokio::test]
 async fn a_conflict_cannot_end_before_it_began_and_nothing_changes() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     registry
         .record_armed_conflict(record("c1", "UA", "Full-scale invasion", "2022-02-24"))
         .await
@@ -159,7 +160,7 @@ async fn a_conflict_cannot_end_before_it_began_and_nothing_changes() {
 #[tokio::test]
 async fn bad_conflict_requests_are_refused_with_a_violation_per_field() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     let err = registry
         .record_armed_conflict(req(pb::RecordArmedConflictRequest {
             request_id: "x".into(),

@@ -5,6 +5,8 @@
 use crate::common::{
     ACTOR, consent, date, give_notice, node_with_apmbc, ratify, req, shipped, status,
 };
+use crate::common::{as_approvals, registry_client};
+use treaty_proto::audit as audit_pb;
 use treaty_proto::registry as pb;
 use treaty_proto::registry::MembershipStatus as S;
 
@@ -111,7 +113,7 @@ async fn every_change_is_journalled_with_its_kind_subject_actor_legal_date_and_s
         .await
         .expect("the same notice again records nothing");
     registry
-        .record_revocation(req(pb::RecordRevocationRequest {
+        .record_revocation(as_approvals(pb::RecordRevocationRequest {
             request_id: "r".into(),
             treaty: "apmbc".into(),
             state: "LT".into(),
@@ -138,11 +140,33 @@ async fn every_change_is_journalled_with_its_kind_subject_actor_legal_date_and_s
             "registry.revocation_recorded",
         ]
     );
-    assert!(
-        entries
-            .iter()
-            .all(|e| e.actor == ACTOR && e.source == "registry")
-    );
+    assert!(entries.iter().all(|e| e.source == "registry"));
+    // The principal is the one the registry authenticated: the token's subject, issuer and
+    // key for the administrator's steps, the approvals service's certificate for the notice
+    // and the revocation; and the journal's `actor` (which the hashes cover) says the same.
+    let person = audit_pb::Principal {
+        subject: ACTOR.into(),
+        issuer: treaty_testkit::TEST_ISSUER.into(),
+        key_id: treaty_testkit::test_issuer().kid().into(),
+        via: "registry".into(),
+        ..Default::default()
+    };
+    let approvals = audit_pb::Principal {
+        service: "approvals".into(),
+        via: "registry".into(),
+        ..Default::default()
+    };
+    for (i, e) in entries.iter().enumerate() {
+        let expected = if i < 7 { &person } else { &approvals };
+        assert_eq!(
+            e.principal.as_ref(),
+            Some(expected),
+            "entry {i}: {}",
+            e.actor
+        );
+        let recorded: serde_json::Value = serde_json::from_str(&e.actor).expect("JSON actor");
+        assert_eq!(recorded["via"], "registry");
+    }
     let subject = |i: usize| {
         let e = &entries[i];
         (
@@ -180,7 +204,7 @@ async fn the_registry_keeps_its_records_and_first_answers_across_a_restart() {
         .await
         .expect("notice");
     let node = node.stop().await.restart().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     assert_eq!(
         status(&mut registry, "LT", "2025-07-01").await,
         S::WithdrawalNotified

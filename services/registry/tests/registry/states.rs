@@ -1,5 +1,6 @@
 //! States: every ISO 3166-1 code, with its domestic approval procedure or the default.
 
+use crate::common::registry_client;
 use crate::common::{fields, req, violations};
 use tonic::Code;
 use treaty_proto::registry as pb;
@@ -94,7 +95,7 @@ async fn an_unknown_state_code_is_refused_with_close_codes_suggested() {
 async fn a_set_procedure_is_returned_by_get_state_and_a_retry_returns_the_first_answer_and_another_request_under_its_id_is_refused()
  {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     let first = registry
         .set_approval_procedure(set("LT", "p1", lithuania()))
         .await
@@ -147,7 +148,7 @@ async fn a_set_procedure_is_returned_by_get_state_and_a_retry_returns_the_first_
 #[tokio::test]
 async fn a_bad_procedure_is_refused_with_a_violation_per_wrong_field_and_nothing_changes() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     let bad = pb::ApprovalProcedure {
         chambers: vec![
             chamber("Sejm", threshold(pb::ThresholdKind::SimpleMajority, 0, 0)),
@@ -201,7 +202,7 @@ async fn a_bad_procedure_is_refused_with_a_violation_per_wrong_field_and_nothing
 #[tokio::test]
 async fn every_iso_state_is_listed_in_pages_with_recorded_procedures() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     registry
         .set_approval_procedure(set("LT", "p1", lithuania()))
         .await

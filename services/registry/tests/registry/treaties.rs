@@ -1,5 +1,6 @@
 //! Treaties: registering them with their withdrawal clauses, reading and listing them.
 
+use crate::common::registry_client;
 use crate::common::{apmbc, date, fields, node_with_apmbc, reason, req};
 use tonic::Code;
 use treaty_proto::registry as pb;
@@ -15,7 +16,7 @@ fn create(request_id: &str, treaty: pb::Treaty) -> tonic::Request<pb::CreateTrea
 #[tokio::test]
 async fn a_created_treaty_is_returned_by_get_and_list_with_its_clause() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     let created = registry
         .create_treaty(create("r1", apmbc()))
         .await
@@ -53,7 +54,7 @@ async fn a_created_treaty_is_returned_by_get_and_list_with_its_clause() {
 async fn creating_a_treaty_again_returns_the_first_answer_for_the_same_request_and_is_refused_otherwise()
  {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     let first = registry
         .create_treaty(create("r1", apmbc()))
         .await
@@ -88,7 +89,7 @@ async fn creating_a_treaty_again_returns_the_first_answer_for_the_same_request_a
 #[tokio::test]
 async fn a_treaty_with_bad_fields_is_refused_with_one_violation_per_field_and_nothing_is_created() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     let bad = pb::Treaty {
         treaty_id: "Ottawa Convention".into(),
         title: " ".into(),
@@ -161,7 +162,7 @@ async fn an_unknown_treaty_is_not_found_and_a_malformed_id_is_invalid() {
 #[tokio::test]
 async fn treaties_are_listed_in_pages_by_id() {
     let node = TestNode::start_all().await;
-    let mut registry = node.registry();
+    let mut registry = registry_client(&node).await;
     for id in ["ccm", "apmbc", "npt"] {
         let treaty = pb::Treaty {
             treaty_id: id.into(),

@@ -1,6 +1,7 @@
 //! Notices of withdrawal and their revocation, as the approvals service records them,
 //! and their effect as of any date, deferred by armed conflict where the clause says so.
 
+use crate::common::as_approvals;
 use crate::common::{
     consent, date, fields, give_notice, membership, node_with_apmbc, notice, ratify, reason, req,
     status,
@@ -10,7 +11,7 @@ use treaty_proto::registry as pb;
 use treaty_proto::registry::MembershipStatus as S;
 
 fn revoke(case: &str, on: &str) -> tonic::Request<pb::RecordRevocationRequest> {
-    req(pb::RecordRevocationRequest {
+    as_approvals(pb::RecordRevocationRequest {
         request_id: format!("revoke-{case}-{on}"),
         treaty: "apmbc".into(),
         state: case.split('-').nth(1).unwrap_or_default().into(),
@@ -74,7 +75,7 @@ async fn recording_the_same_cases_notice_again_answers_the_same_and_another_rece
     let mut again = notice("LT", "apmbc-LT-1", "2025-06-27");
     again.request_id = "another-request".into();
     let second = registry
-        .record_withdrawal_notice(req(again))
+        .record_withdrawal_notice(as_approvals(again))
         .await
         .expect("idempotent by case")
         .into_inner();
@@ -82,7 +83,7 @@ async fn recording_the_same_cases_notice_again_answers_the_same_and_another_rece
     let mut other_date = notice("LT", "apmbc-LT-1", "2025-06-30");
     other_date.request_id = "a-third".into();
     let err = registry
-        .record_withdrawal_notice(req(other_date))
+        .record_withdrawal_notice(as_approvals(other_date))
         .await
         .expect_err("another receipt date for the same case");
     assert_eq!(
@@ -139,14 +140,14 @@ async fn a_notice_with_bad_fields_is_refused_with_a_violation_per_field() {
     bad.reasons = "  ".into();
     bad.received_on = None;
     let err = registry
-        .record_withdrawal_notice(req(bad))
+        .record_withdrawal_notice(as_approvals(bad))
         .await
         .expect_err("refused");
     assert_eq!(fields(&err), ["case_id", "received_on", "reasons"]);
     let mut unknown = notice("LT", "ccm-LT-1", "2025-06-27");
     unknown.treaty = "ccm".into();
     let err = registry
-        .record_withdrawal_notice(req(unknown))
+        .record_withdrawal_notice(as_approvals(unknown))
         .await
         .expect_err("an unknown treaty");
     assert_eq!(err.code(), Code::NotFound);
@@ -183,19 +184,19 @@ async fn a_notice_under_a_clause_counted_from_parliament_needs_the_approval_date
     let mut request = notice("LT", "vote-LT-1", "2025-06-27");
     request.treaty = "vote".into();
     let err = registry
-        .record_withdrawal_notice(req(request.clone()))
+        .record_withdrawal_notice(as_approvals(request.clone()))
         .await
         .expect_err("the approval date is missing");
     assert_eq!(fields(&err), ["approved_on"]);
     request.approved_on = Some(date("2024-01-01"));
     let err = registry
-        .record_withdrawal_notice(req(request.clone()))
+        .record_withdrawal_notice(as_approvals(request.clone()))
         .await
         .expect_err("the period would expire before the receipt");
     assert_eq!(fields(&err), ["approved_on"]);
     request.approved_on = Some(date("2025-05-08"));
     let answer = registry
-        .record_withdrawal_notice(req(request))
+        .record_withdrawal_notice(as_approvals(request))
         .await
         .expect("recorded")
         .into_inner();
@@ -226,7 +227,7 @@ async fn a_revocation_before_effect_leaves_the_state_a_party_and_is_idempotent_b
     let mut again = revoke("apmbc-LT-1", "2025-10-01").into_inner();
     again.request_id = "another".into();
     let second = registry
-        .record_revocation(req(again))
+        .record_revocation(as_approvals(again))
         .await
         .expect("again")
         .into_inner();

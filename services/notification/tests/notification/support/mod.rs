@@ -5,10 +5,13 @@
 
 use std::time::Duration;
 
+use tonic::transport::Channel;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
+use treaty_auth::ServiceName;
 use treaty_proto::google::r#type::Date;
 use treaty_proto::notification as pb;
+use treaty_proto::notification::notification_service_client::NotificationServiceClient;
 use treaty_testkit::TestNode;
 
 mod fixtures;
@@ -29,9 +32,38 @@ pub fn day(y: i32, m: i32, d: i32) -> Date {
     }
 }
 
-/// `msg` as a request from [`ACTOR`].
+/// What [`ACTOR`] may do in these tests: act for Lithuania and Latvia, record receipts,
+/// administer the registry (for the fixtures), and read every inbox the tests stream as
+/// its recipient.
+pub const PERMISSIONS: &[&str] = &[
+    "registry:admin",
+    "depositary:record",
+    "state:LT:record",
+    "state:LV:record",
+    "state:AT:inbox",
+    "state:DE:inbox",
+    "state:FR:inbox",
+    "state:LT:inbox",
+    "state:LV:inbox",
+    "state:NO:inbox",
+    "depositary:inbox",
+    "un-security-council:inbox",
+];
+
+/// `msg` as a request from [`ACTOR`] (its token).
 pub fn req<T>(msg: T) -> tonic::Request<T> {
-    treaty_testkit::as_actor(ACTOR, msg)
+    treaty_testkit::as_user(ACTOR, PERMISSIONS, msg)
+}
+
+/// `msg` without a token: on an [`approvals_client`], the approvals service's certificate
+/// makes it (the only caller of `PublishNotice`).
+pub fn as_approvals<T>(msg: T) -> tonic::Request<T> {
+    tonic::Request::new(msg)
+}
+
+/// A notification client whose connection presents the approvals service's certificate.
+pub async fn approvals_client(node: &TestNode) -> NotificationServiceClient<Channel> {
+    NotificationServiceClient::new(node.as_service(ServiceName::Approvals).await)
 }
 
 /// The fields named in an INVALID_ARGUMENT's `BadRequest` details, sorted.
@@ -58,8 +90,9 @@ pub async fn publish(
     request_id: &str,
     notice: pb::Notice,
 ) -> Result<pb::PublishNoticeResponse, Status> {
-    node.notification()
-        .publish_notice(req(pb::PublishNoticeRequest {
+    approvals_client(node)
+        .await
+        .publish_notice(as_approvals(pb::PublishNoticeRequest {
             request_id: request_id.into(),
             notice: Some(notice),
         }))
