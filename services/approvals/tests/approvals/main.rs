@@ -1,5 +1,6 @@
 //! The approvals service's tests, in one binary (each test binary relinks tonic and sled).
 
+mod attacks;
 mod invalid;
 mod once;
 mod queries;

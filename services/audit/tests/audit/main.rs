@@ -1,4 +1,5 @@
 //! The audit service's tests, in one binary (each test binary relinks tonic and sled).
 
+mod attacks;
 mod log;
 mod shipper;

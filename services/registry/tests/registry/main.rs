@@ -1,5 +1,6 @@
 //! The registry service's tests, in one binary (each test binary relinks tonic and sled).
 
+mod attacks;
 mod common;
 mod conflicts;
 mod errors;
