@@ -192,6 +192,30 @@ impl Caller {
         Ok(Caller::new(principal, via(service)))
     }
 
+    /// [`Caller::authorize`] for an RPC whose target is in the request: a caller without
+    /// credentials is UNAUTHENTICATED before the request is read; then `read` reads it (its
+    /// violations answer INVALID_ARGUMENT) and the rule is applied to what `target` says it
+    /// is about. Returns the caller and the request read.
+    pub fn authorize_read<T, C>(
+        request: &tonic::Request<T>,
+        service: &status::Service,
+        rpc: Rpc,
+        read: impl FnOnce(&T) -> Result<C, Status>,
+        target: impl FnOnce(&C) -> Target,
+    ) -> Result<(Caller, C), Status> {
+        let anonymous = request
+            .extensions()
+            .get::<Authenticated>()
+            .is_none_or(|a| a.0 == Principal::Anonymous);
+        if anonymous {
+            // Anonymous callers are refused whatever the target: see `treaty_auth::authorize`.
+            Caller::authorize(request, service, rpc, &Target::none())?;
+        }
+        let command = read(request.get_ref())?;
+        let caller = Caller::authorize(request, service, rpc, &target(&command))?;
+        Ok((caller, command))
+    }
+
     fn new(principal: Principal, via: ServiceName) -> Caller {
         Caller {
             actor: principal.recorded(via),

@@ -37,10 +37,21 @@ fn answer<T>(value: Result<T, ApprovalsError>) -> Answer<T> {
     value.map(Response::new).map_err(Status::from)
 }
 
-/// The one seam: who calls, and whether the rule table lets them call `rpc` for `target`
-/// (the states the request acts for, read from it first — reading changes nothing).
-fn authorize<T>(request: &Request<T>, rpc: Rpc, target: &Target) -> Result<Caller, Status> {
-    Caller::authorize(request, &crate::SERVICE, rpc, target)
+/// The one seam: who calls, and whether the rule table lets them call `rpc` for what the
+/// request is about (the states it acts for): no credentials is UNAUTHENTICATED before the
+/// request is read; then the request is read and the rule applied to its target.
+fn authorize<T, C>(
+    request: &Request<T>,
+    rpc: Rpc,
+    read: impl FnOnce(&T) -> Result<C, Status>,
+    target: impl FnOnce(&C) -> Target,
+) -> Result<(Caller, C), Status> {
+    Caller::authorize_read(request, &crate::SERVICE, rpc, read, target)
+}
+
+/// A read RPC: public, so nothing about the request matters to the rule.
+fn public<T>(request: &Request<T>, rpc: Rpc) -> Result<Caller, Status> {
+    Caller::authorize(request, &crate::SERVICE, rpc, &Target::none())
 }
 
 /// Reads a request, making its violations the INVALID_ARGUMENT answer.
@@ -205,11 +216,11 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::IssueJointStatementRequest>,
     ) -> Answer<pb::IssueJointStatementResponse> {
-        let cmd = read(request::statement(request.get_ref()))?;
-        let caller = authorize(
+        let (caller, cmd) = authorize(
             &request,
             Rpc::IssueJointStatement,
-            &Target::states(cmd.states.iter().copied()),
+            |r| read(request::statement(r)),
+            |c| Target::states(c.states.iter().copied()),
         )?;
         let once = caller.once(
             "IssueJointStatement",
@@ -261,8 +272,12 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::OpenWithdrawalRequest>,
     ) -> Answer<pb::OpenWithdrawalResponse> {
-        let cmd = read(request::open(request.get_ref()))?;
-        let caller = authorize(&request, Rpc::OpenWithdrawal, &Target::state(cmd.state))?;
+        let (caller, cmd) = authorize(
+            &request,
+            Rpc::OpenWithdrawal,
+            |r| read(request::open(r)),
+            |c| Target::state(c.state),
+        )?;
         let once = caller.once("OpenWithdrawal", cmd.request_id.as_ref(), request.get_ref());
         answer(
             answer_once(self.store.ledger(), once.as_ref(), || async {
@@ -289,11 +304,11 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordRecommendationRequest>,
     ) -> Answer<pb::RecordRecommendationResponse> {
-        let cmd = read(request::recommendation(request.get_ref()))?;
-        let caller = authorize(
+        let (caller, cmd) = authorize(
             &request,
             Rpc::RecordRecommendation,
-            &Target::state(cmd.case.state()),
+            |r| read(request::recommendation(r)),
+            |c| Target::state(c.case.state()),
         )?;
         let once = caller.once(
             "RecordRecommendation",
@@ -315,11 +330,11 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordGovernmentDecisionRequest>,
     ) -> Answer<pb::RecordGovernmentDecisionResponse> {
-        let cmd = read(request::government_decision(request.get_ref()))?;
-        let caller = authorize(
+        let (caller, cmd) = authorize(
             &request,
             Rpc::RecordGovernmentDecision,
-            &Target::state(cmd.case.state()),
+            |r| read(request::government_decision(r)),
+            |c| Target::state(c.case.state()),
         )?;
         let once = caller.once(
             "RecordGovernmentDecision",
@@ -341,11 +356,11 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordChamberVoteRequest>,
     ) -> Answer<pb::RecordChamberVoteResponse> {
-        let cmd = read(request::chamber_vote(request.get_ref()))?;
-        let caller = authorize(
+        let (caller, cmd) = authorize(
             &request,
             Rpc::RecordChamberVote,
-            &Target::state(cmd.case.state()),
+            |r| read(request::chamber_vote(r)),
+            |c| Target::state(c.case.state()),
         )?;
         let once = caller.once(
             "RecordChamberVote",
@@ -367,11 +382,11 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RecordHeadOfStateAssentRequest>,
     ) -> Answer<pb::RecordHeadOfStateAssentResponse> {
-        let cmd = read(request::assent(request.get_ref()))?;
-        let caller = authorize(
+        let (caller, cmd) = authorize(
             &request,
             Rpc::RecordHeadOfStateAssent,
-            &Target::state(cmd.case.state()),
+            |r| read(request::assent(r)),
+            |c| Target::state(c.case.state()),
         )?;
         let once = caller.once(
             "RecordHeadOfStateAssent",
@@ -393,11 +408,11 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::DepositInstrumentRequest>,
     ) -> Answer<pb::DepositInstrumentResponse> {
-        let cmd = read(request::deposit(request.get_ref()))?;
-        let caller = authorize(
+        let (caller, cmd) = authorize(
             &request,
             Rpc::DepositInstrument,
-            &Target::state(cmd.case.state()),
+            |r| read(request::deposit(r)),
+            |c| Target::state(c.case.state()),
         )?;
         let once = caller.once(
             "DepositInstrument",
@@ -417,11 +432,11 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::RevokeWithdrawalRequest>,
     ) -> Answer<pb::RevokeWithdrawalResponse> {
-        let cmd = read(request::revoke(request.get_ref()))?;
-        let caller = authorize(
+        let (caller, cmd) = authorize(
             &request,
             Rpc::RevokeWithdrawal,
-            &Target::state(cmd.case.state()),
+            |r| read(request::revoke(r)),
+            |c| Target::state(c.case.state()),
         )?;
         let once = caller.once(
             "RevokeWithdrawal",
@@ -443,7 +458,7 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::GetWithdrawalRequest>,
     ) -> Answer<pb::GetWithdrawalResponse> {
-        authorize(&request, Rpc::GetWithdrawal, &Target::none())?;
+        public(&request, Rpc::GetWithdrawal)?;
         let case = read(request::get(request.get_ref()))?;
         answer(
             self.store
@@ -459,7 +474,7 @@ impl ApprovalsService for ApprovalsApi {
         &self,
         request: Request<pb::ListWithdrawalsRequest>,
     ) -> Answer<pb::ListWithdrawalsResponse> {
-        authorize(&request, Rpc::ListWithdrawals, &Target::none())?;
+        public(&request, Rpc::ListWithdrawals)?;
         let q = read(request::list(request.get_ref()))?;
         answer(self.store.list(&q).map(|(cases, more)| {
             pb::ListWithdrawalsResponse {

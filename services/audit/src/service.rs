@@ -34,8 +34,8 @@ fn answer<T>(value: Result<T, AuditError>) -> Answer<T> {
     value.map(Response::new).map_err(Status::from)
 }
 
-/// The one seam: who calls, and whether the rule table lets them call `rpc` for `target`
-/// (an `Append`'s source, read from it first — reading changes nothing).
+/// The one seam for a read RPC: public, so nothing about the request matters to the rule
+/// (`Append` names its source: `Caller::authorize_read`).
 fn authorize<T>(request: &Request<T>, rpc: Rpc, target: &Target) -> Result<Caller, Status> {
     Caller::authorize(request, &crate::SERVICE, rpc, target)
 }
@@ -51,8 +51,13 @@ impl AuditService for AuditApi {
 
     #[instrument(skip_all, fields(source = %request.get_ref().source, entries = request.get_ref().entries.len()))]
     async fn append(&self, request: Request<pb::AppendRequest>) -> Answer<pb::AppendResponse> {
-        let cmd = request::append(request.get_ref())?;
-        let caller = authorize(&request, Rpc::Append, &Target::source(&cmd.source))?;
+        let (caller, cmd) = Caller::authorize_read(
+            &request,
+            &crate::SERVICE,
+            Rpc::Append,
+            |r| request::append(r).map_err(Status::from),
+            |c| Target::source(&c.source),
+        )?;
         let once = caller.once("Append", cmd.request_id.as_ref(), request.get_ref());
         answer(self.store.append(once.as_ref(), cmd).await)
     }

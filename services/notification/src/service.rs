@@ -36,8 +36,8 @@ fn answer<T>(value: Result<T, NotificationError>) -> Answer<T> {
     value.map(Response::new).map_err(Status::from)
 }
 
-/// The one seam: who calls, and whether the rule table lets them call `rpc` for `target`
-/// (an acknowledgement's recipient, read from it first — reading changes nothing).
+/// The one seam: who calls, and whether the rule table lets them call `rpc` (an
+/// acknowledgement names its recipient: `Caller::authorize_read`).
 fn authorize<T>(request: &Request<T>, rpc: Rpc, target: &Target) -> Result<Caller, Status> {
     Caller::authorize(request, &crate::SERVICE, rpc, target)
 }

@@ -83,6 +83,18 @@ async fn a_change_without_a_token_is_unauthenticated_whatever_x_treaty_actor_cla
             .expect_err("no credentials");
         assert_eq!(err.code(), Code::Unauthenticated, "{actor}: {err:?}");
     }
+    // Credentials come first: even a request that would not read is UNAUTHENTICATED.
+    let half = node
+        .approvals()
+        .open_withdrawal(pb::OpenWithdrawalRequest {
+            request_id: "x1".into(),
+            treaty: "apmbc".into(),
+            state: "NO".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no credentials");
+    assert_eq!(half.code(), Code::Unauthenticated, "{half:?}");
     assert_eq!(steps(&node, &case).await, before, "nothing was recorded");
 }
 
