@@ -12,6 +12,7 @@ EXPECTED = [
     "durable steps (fsync) c=64 throughput", "durable steps (fsync) c=64 vs raw sled",
     "durable steps (flush) c=1 throughput", "durable step (flush) c=1 p50",
     "durable steps (flush) c=64 throughput", "durable steps (flush) c=64 vs raw sled",
+    "durable steps (fsync) c=64, TLS and tokens", "durable step (fsync) c=64 p50, TLS and tokens",
     "live streams, last delivery p50", "live streams, last delivery p99",
     "GetHistory p50", "GetHistory p99", "verify the global chain", "Verify RPC",
     "resident memory", "cold start",

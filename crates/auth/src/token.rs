@@ -5,11 +5,14 @@
 //! right one.
 
 use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lru::LruCache;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -197,21 +200,91 @@ impl VerifyingKey {
 }
 
 /// Checks bearer tokens against the trusted issuer keys (usually one; two during a rotation).
-#[derive(Clone, Debug)]
+///
+/// A token whose signature and claims verified is remembered (up to [`Verifier::REMEMBERED`]
+/// tokens, by their SHA-256): its next use checks only its validity window, not its
+/// signature again. The keys are fixed for the verifier's life, so a remembered verdict
+/// cannot go stale except by time, which is checked on every use.
+#[derive(Clone)]
 pub struct Verifier {
     keys: Vec<VerifyingKey>,
     issuer: String,
     audience: String,
+    verified: Arc<Mutex<LruCache<[u8; 32], Verified>>>,
+}
+
+/// A token that verified: who it names and when it is valid.
+#[derive(Clone, Debug)]
+struct Verified {
+    user: User,
+    not_before: i64,
+    expires: i64,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.kids())
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Verifier {
+    /// How many verified tokens are remembered.
+    pub const REMEMBERED: usize = 10_000;
+
     /// A verifier trusting `keys` for tokens of `issuer` for `audience`.
     pub fn new(keys: Vec<VerifyingKey>, issuer: &str, audience: &str) -> Verifier {
         Verifier {
             keys,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            verified: Arc::new(Mutex::new(LruCache::new(
+                NonZeroUsize::new(Self::REMEMBERED).expect("a positive capacity"),
+            ))),
         }
+    }
+
+    /// The user a token names, if it is valid now.
+    pub fn verify(&self, token: &str) -> Result<User, TokenError> {
+        self.verify_at(token, jiff::Timestamp::now().as_second())
+    }
+
+    /// [`Verifier::verify`] with a remembered token's validity checked at `now` (seconds
+    /// since the epoch); a token not remembered yet is checked against the system clock.
+    pub fn verify_at(&self, token: &str, now: i64) -> Result<User, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let leeway = i64::try_from(LEEWAY.as_secs()).unwrap_or(0);
+        let remembered = self
+            .verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&digest)
+            .cloned();
+        if let Some(v) = remembered {
+            return if v.expires < now - leeway {
+                Err(TokenError::Expired)
+            } else if v.not_before > now + leeway {
+                Err(TokenError::NotYetValid)
+            } else {
+                Ok(v.user)
+            };
+        }
+        let (user, not_before, expires) = self.verify_signed(token)?;
+        self.verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .put(
+                digest,
+                Verified {
+                    user: user.clone(),
+                    not_before,
+                    expires,
+                },
+            );
+        Ok(user)
     }
 
     /// The key ids trusted.
@@ -219,8 +292,8 @@ impl Verifier {
         self.keys.iter().map(VerifyingKey::kid).collect()
     }
 
-    /// The user a token names, if it is valid now.
-    pub fn verify(&self, token: &str) -> Result<User, TokenError> {
+    /// Checks the token's signature and every claim: the user, `nbf` and `exp`.
+    fn verify_signed(&self, token: &str) -> Result<(User, i64, i64), TokenError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(e.to_string()))?;
         if header.alg != Algorithm::EdDSA {
@@ -263,11 +336,15 @@ impl Verifier {
                 "its subject is empty or longer than 256 bytes".to_owned(),
             ));
         }
-        Ok(User {
-            subject: claims.sub,
-            issuer: claims.iss,
-            key_id: key.kid.clone(),
-            permissions,
-        })
+        Ok((
+            User {
+                subject: claims.sub,
+                issuer: claims.iss,
+                key_id: key.kid.clone(),
+                permissions,
+            },
+            claims.nbf,
+            claims.exp,
+        ))
     }
 }

@@ -5,7 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
-use treaty_bundle::{Facts, Loader, Quiet};
+use treaty_auth::Permission;
+use treaty_auth::token::{DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use treaty_bundle::{Facts, Loader, Minted, Quiet};
+use treaty_domain::{Recipient, StateCode};
 use treaty_node::LocalNode;
 use treaty_proto::approvals::{self as ap, approvals_service_client::ApprovalsServiceClient};
 use treaty_proto::notification::{
@@ -25,7 +28,14 @@ pub(super) async fn measure(
     scale: Scale,
     ping_p50_ms: f64,
 ) -> Result<Vec<Figure>, BenchError> {
-    let loader = Loader::new(suite.channel());
+    // Every actor with its own token of the suite's development issuer, as in the demo.
+    let dev = suite.dev()?;
+    let key = dev.issuer().cloned().ok_or("the suite made no issuer")?;
+    let loader = Loader::new(suite.channel()).with_credentials(Minted::new(
+        key,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+    ));
     loader.create_treaties(&mut Quiet).await?;
     let all = Facts::bundled();
     let parties = Facts {
@@ -53,15 +63,18 @@ pub(super) async fn measure(
     let mut ready = Vec::new();
     for r in &recipients {
         let (tx, mut client) = (tx.clone(), NotificationServiceClient::new(suite.channel()));
+        // The recipient's own stream, which records its deliveries.
+        let inbox = Recipient::parse(r).map_err(|e| e.to_string())?;
+        let bearer = dev.bearer(&format!("{r} inbox"), &[Permission::inbox_of(inbox)])?;
         let r = r.clone();
         let (ok_tx, ok_rx) = tokio::sync::oneshot::channel();
         ready.push(ok_rx);
         tokio::spawn(async move {
             let stream = client
-                .subscribe(nt::SubscribeRequest {
+                .subscribe(bearer.request(nt::SubscribeRequest {
                     recipient: r,
                     after_cursor: 0,
-                })
+                }))
                 .await;
             let _ = ok_tx.send(());
             let Ok(stream) = stream else { return };
@@ -77,6 +90,9 @@ pub(super) async fn measure(
         let _ = r.await;
     }
 
+    let state = StateCode::parse(WITHDRAWING).map_err(|e| e.to_string())?;
+    let ministry = dev.bearer("ee-foreign-ministry", &[Permission::StateRecord(state)])?;
+    let depositary = dev.bearer("depositary", &[Permission::DepositaryRecord])?;
     let mut approvals = ApprovalsServiceClient::new(suite.channel());
     let mut registry = RegistryServiceClient::new(suite.channel());
     let on = Some(date_to_wire(today));
@@ -85,21 +101,21 @@ pub(super) async fn measure(
     for i in 0..scale.repeats {
         let id = format!("bench-fanout-{i}");
         let case = approvals
-            .open_withdrawal(ap::OpenWithdrawalRequest {
+            .open_withdrawal(ministry.request(ap::OpenWithdrawalRequest {
                 request_id: format!("{id}-open"),
                 treaty: "apmbc".into(),
                 state: WITHDRAWING.into(),
                 recommended_on: on,
                 detail: "benchmark".into(),
                 ..Default::default()
-            })
+            }))
             .await?
             .into_inner()
             .withdrawal
             .ok_or("no case")?
             .case_id;
         approvals
-            .record_chamber_vote(ap::RecordChamberVoteRequest {
+            .record_chamber_vote(ministry.request(ap::RecordChamberVoteRequest {
                 request_id: format!("{id}-vote"),
                 case_id: case.clone(),
                 vote: Some(ap::ChamberVote {
@@ -112,16 +128,16 @@ pub(super) async fn measure(
                 }),
                 voted_on: on,
                 ..Default::default()
-            })
+            }))
             .await?;
         approvals
-            .deposit_instrument(ap::DepositInstrumentRequest {
+            .deposit_instrument(depositary.request(ap::DepositInstrumentRequest {
                 request_id: format!("{id}-deposit"),
                 case_id: case.clone(),
                 received_on: on,
                 reasons: "benchmark".into(),
                 sources: Vec::new(),
-            })
+            }))
             .await?;
         let answered = Instant::now();
         let notice = format!("{case}-deposit");
@@ -143,13 +159,13 @@ pub(super) async fn measure(
         let last = arrivals[&notice].iter().max().copied().unwrap_or(answered);
         latencies.push(last.saturating_duration_since(answered));
         approvals
-            .revoke_withdrawal(ap::RevokeWithdrawalRequest {
+            .revoke_withdrawal(ministry.request(ap::RevokeWithdrawalRequest {
                 request_id: format!("{id}-revoke"),
                 case_id: case,
                 revoked_on: on,
                 detail: "benchmark".into(),
                 sources: Vec::new(),
-            })
+            }))
             .await?;
         // The relay tells the registry of the revocation asynchronously; the next
         // case can open once the registry has the state as a party again.

@@ -17,8 +17,11 @@ use std::time::Duration;
 
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
+use tonic::transport::Channel;
+use treaty_auth::Permission;
 use treaty_node::LocalNode;
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
+use treaty_runtime::Bearer;
 
 pub use error::BenchError;
 pub use load::{Sample, percentile, run_async, run_threads};
@@ -135,6 +138,27 @@ async fn start_suite(durability: treaty_runtime::Durability) -> Result<LocalNode
     Ok(suite)
 }
 
+/// The same suite without its trust boundary (plaintext, every call allowed): the baseline
+/// of what TLS and tokens cost, measured in the same run.
+async fn start_unchecked_suite() -> Result<LocalNode, BenchError> {
+    let suite = LocalNode::builder()
+        .configure(|c| {
+            c.durability = treaty_runtime::Durability::Fsync;
+            c.scheduler_tick = Duration::from_millis(200);
+        })
+        .unchecked_baseline()
+        .start()
+        .await?;
+    Ok(suite)
+}
+
+/// The registry administrator's token for the durable steps, from `suite`'s own issuer.
+fn administrator(suite: &LocalNode) -> Result<Bearer, BenchError> {
+    Ok(suite
+        .dev()?
+        .bearer("treaty-bench", &[Permission::RegistryAdmin])?)
+}
+
 fn progress(json: bool, what: &str) {
     if !json {
         eprintln!("  measuring {what} …");
@@ -239,7 +263,7 @@ pub async fn run(args: &BenchArgs, treaty: &Path) -> Result<Report, BenchError> 
                 q,
                 &format!("durable recorded steps ({level}) at concurrency {c}"),
             );
-            let s = durable_steps(suite, c, scale).await;
+            let s = durable_steps(suite.channel(), administrator(suite)?, c, scale, level).await;
             if s.errors > 0 {
                 return Err(
                     format!("{} recorded steps failed during the benchmark", s.errors).into(),
@@ -285,6 +309,42 @@ pub async fn run(args: &BenchArgs, treaty: &Path) -> Result<Report, BenchError> 
         }
     }
 
+    progress(
+        q,
+        "durable steps (fsync) at concurrency 64 over TLS with a token, and without the trust boundary",
+    );
+    let unchecked = start_unchecked_suite().await?;
+    let tls = fsync.tls_channel(&fsync.dev()?.client_tls()).await?;
+    let with = durable_steps(tls, administrator(&fsync)?, 64, scale, "tls").await;
+    let without = durable_steps(unchecked.channel(), Bearer::none(), 64, scale, "plain").await;
+    unchecked.stop().await?;
+    if with.errors > 0 || without.errors > 0 {
+        return Err(format!(
+            "{} recorded steps failed during the trust-boundary comparison",
+            with.errors + without.errors
+        )
+        .into());
+    }
+    let ratio = with.rate() / without.rate();
+    figures.push(target(
+        fig(
+            "durable steps (fsync) c=64, TLS and tokens",
+            with.rate(),
+            "steps/s",
+            "plaintext without TLS or tokens c=64",
+            without.rate(),
+        ),
+        "≥ 0.8× without the trust boundary",
+        ratio >= 0.8,
+    ));
+    figures.push(fig(
+        "durable step (fsync) c=64 p50, TLS and tokens",
+        with.percentile_ms(50),
+        "ms",
+        "plaintext without TLS or tokens c=64 p50",
+        without.percentile_ms(50),
+    ));
+
     progress(q, "a notice fanned out to every other party's live stream");
     figures.extend(fanout::measure(&fsync, scale, ping[0].percentile_ms(50)).await?);
     fsync.stop().await?;
@@ -297,13 +357,20 @@ pub async fn run(args: &BenchArgs, treaty: &Path) -> Result<Report, BenchError> 
 /// Durable recorded steps: `SetApprovalProcedure` on the registry, a real
 /// mutation (state change + journal entry, durable, answered) whose stored
 /// state does not grow as the benchmark runs.
-async fn durable_steps(suite: &LocalNode, concurrency: usize, scale: Scale) -> Sample {
-    let client = RegistryServiceClient::new(suite.channel());
+async fn durable_steps(
+    channel: Channel,
+    bearer: Bearer,
+    concurrency: usize,
+    scale: Scale,
+    run: &str,
+) -> Sample {
+    let client = RegistryServiceClient::new(channel);
     let states = ["FR", "DE", "NO", "SE", "DK", "NL", "BE", "AT"];
+    let run = run.to_owned();
     run_async(concurrency, scale.warmup, scale.window, move |i| {
         let mut c = client.clone();
         let req = reg::SetApprovalProcedureRequest {
-            request_id: format!("bench-{concurrency}-{i}"),
+            request_id: format!("bench-{run}-{concurrency}-{i}"),
             state: states[(i as usize) % states.len()].to_owned(),
             procedure: Some(reg::ApprovalProcedure {
                 chambers: vec![reg::Chamber {
@@ -317,6 +384,7 @@ async fn durable_steps(suite: &LocalNode, concurrency: usize, scale: Scale) -> S
                 sources: vec!["treaty bench".to_owned()],
             }),
         };
+        let req = bearer.request(req);
         async move {
             c.set_approval_procedure(req)
                 .await

@@ -39,6 +39,7 @@ pub struct LocalNodeBuilder {
     clock: Arc<dyn Clock>,
     data_dir: Option<PathBuf>,
     ready_timeout: Duration,
+    unchecked_baseline: bool,
 }
 
 /// A stopped [`LocalNode`]: its data, kept for a restart.
@@ -55,6 +56,7 @@ struct Plan {
     clock: Arc<dyn Clock>,
     data: DataDir,
     ready_timeout: Duration,
+    unchecked_baseline: bool,
 }
 
 /// The node's data directory: owned (deleted with the node) or the caller's (left on disk).
@@ -120,6 +122,7 @@ impl LocalNode {
             clock: Arc::new(SystemClock),
             data_dir: None,
             ready_timeout: Duration::from_secs(30),
+            unchecked_baseline: false,
         }
     }
 
@@ -205,6 +208,13 @@ impl LocalNodeBuilder {
         self
     }
 
+    /// Runs without the trust boundary — plaintext, every call allowed — for the benchmark's
+    /// baseline only (the same suite "without TLS and tokens", measured in the same run).
+    pub fn unchecked_baseline(mut self) -> Self {
+        self.unchecked_baseline = true;
+        self
+    }
+
     /// How long [`LocalNodeBuilder::start`] (and every restart) waits for SERVING.
     pub fn ready_timeout(mut self, timeout: Duration) -> Self {
         self.ready_timeout = timeout;
@@ -226,6 +236,7 @@ impl LocalNodeBuilder {
             clock: self.clock,
             data,
             ready_timeout: self.ready_timeout,
+            unchecked_baseline: self.unchecked_baseline,
         }
         .start(listen)
         .await
@@ -263,6 +274,7 @@ impl Plan {
             roles: self.roles.clone(),
             config,
             clock: self.clock.clone(),
+            unchecked_baseline: self.unchecked_baseline,
         };
         let shutdown = Shutdown::new();
         let mut task = tokio::spawn(run(spec, server, shutdown.clone(), |_| {}));

@@ -26,6 +26,15 @@ pub(crate) struct Trust {
 }
 
 impl Trust {
+    /// No trust boundary (see `NodeSpec::unchecked_baseline`): plaintext peers, every call
+    /// allowed.
+    pub(crate) fn unchecked_baseline() -> Trust {
+        Trust {
+            security: Security::unchecked_baseline(),
+            identities: BTreeMap::new(),
+        }
+    }
+
     /// The trust of a node running `roles` with `config`.
     pub(crate) fn of(config: &Config, roles: &[Role]) -> Result<Trust, NodeError> {
         let loopback = config.listen_addr.ip().is_loopback();

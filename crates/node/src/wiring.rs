@@ -28,6 +28,9 @@ pub struct NodeSpec {
     pub config: Config,
     /// The clock: `recorded_at` stamps and "today" for the scheduler (the system clock outside tests).
     pub clock: Arc<dyn Clock>,
+    /// Runs without the trust boundary — plaintext, every call allowed — as the benchmark's
+    /// baseline; loopback only, and never set by configuration.
+    pub unchecked_baseline: bool,
 }
 
 struct Wiring<'a> {
@@ -103,7 +106,11 @@ pub async fn run(
     shutdown: Shutdown,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), NodeError> {
-    let trust = Trust::of(&spec.config, &spec.roles)?;
+    let trust = if spec.unchecked_baseline {
+        Trust::unchecked_baseline()
+    } else {
+        Trust::of(&spec.config, &spec.roles)?
+    };
     let server = server.with_security(trust.security.clone());
     let server = match spec.config.health_addr {
         Some(addr) => server.with_health_addr(addr).await?,

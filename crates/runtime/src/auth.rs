@@ -31,16 +31,39 @@ use crate::listener::Peer;
 #[derive(Clone, Debug)]
 struct Authenticated(Principal);
 
+/// Marks a request of a server without a trust boundary (see [`Authenticator::unchecked`]).
+#[derive(Clone, Copy, Debug)]
+struct Unchecked;
+
 /// Verifies bearer tokens (when issuers are trusted) and names the principal of a request.
 #[derive(Clone, Debug, Default)]
 pub struct Authenticator {
     verifier: Option<Verifier>,
+    unchecked: bool,
 }
 
 impl Authenticator {
     /// Trusts the tokens `verifier` accepts; with `None`, a presented token is refused.
     pub fn new(verifier: Option<Verifier>) -> Authenticator {
-        Authenticator { verifier }
+        Authenticator {
+            verifier,
+            unchecked: false,
+        }
+    }
+
+    /// No trust boundary at all: every caller is anonymous and every call allowed. Only the
+    /// benchmark's baseline uses it (the same server "without TLS and tokens", same run); a
+    /// [`crate::Server`] refuses it on any address but loopback, and no setting enables it.
+    pub fn unchecked() -> Authenticator {
+        Authenticator {
+            verifier: None,
+            unchecked: true,
+        }
+    }
+
+    /// Whether this is [`Authenticator::unchecked`].
+    pub fn is_unchecked(&self) -> bool {
+        self.unchecked
     }
 
     fn principal<B>(&self, request: &http::Request<B>) -> Result<Principal, Status> {
@@ -131,6 +154,10 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
+        if self.authenticator.unchecked {
+            request.extensions_mut().insert(Unchecked);
+            return Box::pin(self.inner.call(request));
+        }
         match self.authenticator.principal(&request) {
             Ok(principal) => {
                 request.extensions_mut().insert(Authenticated(principal));
@@ -175,6 +202,9 @@ impl Caller {
             .extensions()
             .get::<Authenticated>()
             .map_or(Principal::Anonymous, |a| a.0.clone());
+        if request.extensions().get::<Unchecked>().is_some() {
+            return Ok(Caller::new(principal, via(service)));
+        }
         treaty_auth::authorize(&principal, rpc, target).map_err(|denied| match &denied {
             Denied::Unauthenticated { .. } => service.error(
                 Code::Unauthenticated,
@@ -207,7 +237,7 @@ impl Caller {
             .extensions()
             .get::<Authenticated>()
             .is_none_or(|a| a.0 == Principal::Anonymous);
-        if anonymous {
+        if anonymous && request.extensions().get::<Unchecked>().is_none() {
             // Anonymous callers are refused whatever the target: see `treaty_auth::authorize`.
             Caller::authorize(request, service, rpc, &Target::none())?;
         }

@@ -41,6 +41,16 @@ impl Security {
             authenticator: Authenticator::default(),
         }
     }
+
+    /// No trust boundary: plaintext, every caller anonymous and every call allowed — the
+    /// benchmark's baseline only ([`Authenticator::unchecked`]); loopback only.
+    pub fn unchecked_baseline() -> Security {
+        Security {
+            tls: None,
+            plaintext: true,
+            authenticator: Authenticator::unchecked(),
+        }
+    }
 }
 
 /// The caller's gRPC services, with the descriptor sets reflection serves and the names health reports.
@@ -205,6 +215,9 @@ impl Server {
         } = self;
         if security.plaintext && !local_addr.ip().is_loopback() {
             return Err(Error::PlaintextOffLoopback { addr: local_addr });
+        }
+        if security.authenticator.is_unchecked() {
+            tracing::warn!(addr = %local_addr, "serving WITHOUT a trust boundary: every call is allowed (a benchmark baseline)");
         }
         let Services {
             routes,

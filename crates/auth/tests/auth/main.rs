@@ -327,3 +327,29 @@ fn the_recorded_principal_names_who_and_through_which_service() {
     );
     assert_eq!(ServiceName::from_spiffe_id("spiffe://other/audit"), None);
 }
+
+#[test]
+fn a_remembered_token_is_still_refused_once_it_expires_and_a_tampered_one_is_never_remembered() {
+    let key = SigningKey::generate();
+    let verifier = Verifier::new(vec![key.verifying_key()], "treaty", "treaty");
+    let token = key.issue(
+        "treaty",
+        "treaty",
+        "lt-mfa",
+        &[Permission::StateRecord(code("LT"))],
+        now(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(verifier.verify(&token).expect("valid").subject, "lt-mfa");
+    // Remembered now; an hour later it has expired all the same.
+    assert_eq!(
+        verifier.verify_at(&token, now() + 3600),
+        Err(TokenError::Expired)
+    );
+    assert!(verifier.verify_at(&token, now()).is_ok());
+    // A token differing in one byte of its signature is checked afresh, and refused.
+    let mut tampered = token.clone();
+    let last = tampered.pop().expect("a character");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    assert!(verifier.verify(&tampered).is_err());
+}

@@ -31,6 +31,13 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn Error>> {
     }
     let roles = args.service.map_or_else(|| Role::ALL.to_vec(), |r| vec![r]);
     let load = !args.no_bundle && roles.len() == Role::ALL.len();
+    if !config.listen_addr.ip().is_loopback() && config.tls.cert.is_none() {
+        // Before binding: nothing listens in plaintext where others can reach it.
+        return Err(treaty_runtime::Error::PlaintextOffLoopback {
+            addr: config.listen_addr,
+        }
+        .into());
+    }
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals()?;
     let server = Server::bind(config.listen_addr).await?;
@@ -39,6 +46,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn Error>> {
         roles,
         config,
         clock: Arc::new(treaty_ledger::SystemClock),
+        unchecked_baseline: false,
     };
     let loader_shutdown = shutdown.clone();
     treaty_node::run(spec, server, shutdown, move |addr| {

@@ -97,3 +97,23 @@ fn an_unknown_service_name_is_refused_with_the_accepted_names() {
         "{err}"
     );
 }
+
+#[test]
+fn serving_off_loopback_without_a_certificate_is_refused_before_listening_and_names_the_settings() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .env("TREATY_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for setting in ["TREATY_TLS_CERT", "TREATY_TLS_KEY", "--tls-cert"] {
+        assert!(err.contains(setting), "{setting}: {err}");
+    }
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("listening on"),
+        "it never listened"
+    );
+}

@@ -37,6 +37,7 @@ async fn a_publication_while_the_approvals_service_is_down_is_unavailable_and_st
         roles: vec![Role::Notification, Role::Audit],
         config,
         clock: Arc::new(ManualClock::new(treaty_testkit::start_instant())) as Arc<dyn Clock>,
+        unchecked_baseline: false,
     };
     let task = tokio::spawn(node::run(spec, server, shutdown.clone(), |_| {}));
     let channel = treaty_runtime::connect(&format!("http://{addr}"), &ClientConfig::default())
