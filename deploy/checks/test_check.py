@@ -423,6 +423,63 @@ class Manifests(unittest.TestCase):
         self.assertIn("checker: deploy/checks knows TREATY_TLS_CA, which crates/runtime/src/config.rs VARIABLES no longer lists", "\n".join(errors))
 
 
+class Certificates(unittest.TestCase):
+    """The optional cert-manager Certificates, checked with the overlay whose Secrets they issue."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.variables = treaty_variables((REPO / "crates/runtime/src/config.rs").read_text())
+        cls.graph = call_graph((REPO / "README.md").read_text())
+        k8s = REPO / "deploy/k8s"
+        cls.prod = render(k8s, "overlays/prod") + render(k8s, "optional/cert-manager/prod")
+        cls.dev = render(k8s, "overlays/dev") + render(k8s, "optional/cert-manager/dev")
+
+    def assertCaught(self, mutate, expected, overlay="prod"):
+        docs = copy.deepcopy(getattr(self, overlay))
+        mutate(docs)
+        errors = check_manifests(docs, self.variables, self.graph)
+        self.assertTrue(any(expected in e for e in errors), f"no problem mentions {expected!r}; got:\n" + "\n".join(errors))
+
+    def test_the_real_certificates_pass(self):
+        self.assertEqual(check_manifests(self.prod, self.variables, self.graph), [])
+        self.assertEqual(check_manifests(self.dev, self.variables, self.graph), [])
+
+    def test_a_wrong_uri_san_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-approvals")["spec"]["uris"] = ["spiffe://treaty/registry"]
+        self.assertCaught(m, "Certificate/treaty-approvals: is approvals's client identity (Secret treaty-approvals-tls), so its uris must be exactly [spiffe://treaty/approvals], not ['spiffe://treaty/registry']")
+
+    def test_two_uri_sans_are_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-audit")["spec"]["uris"].append("spiffe://treaty/registry")
+        self.assertCaught(m, "Certificate/treaty-audit: is audit's client identity", overlay="dev")
+
+    def test_a_missing_client_auth_usage_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-registry")["spec"]["usages"].remove("client auth")
+        self.assertCaught(m, "Certificate/treaty-registry: is registry's client identity, but its usages ['digital signature', 'server auth'] lack `client auth`")
+
+    def test_a_missing_service_dns_name_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-notification")["spec"]["dnsNames"].remove("notification")
+        self.assertCaught(m, "Certificate/treaty-notification: is StatefulSet/notification's listener certificate, but its dnsNames lack notification, the name peers and clients dial")
+
+    def test_a_dev_listener_without_loopback_ip_is_caught(self):
+        def m(d):
+            del find(d, "Certificate", "treaty")["spec"]["ipAddresses"]
+        self.assertCaught(m, "Certificate/treaty: is the all-in-one StatefulSet/treaty's listener certificate, but its ipAddresses lack 127.0.0.1", overlay="dev")
+
+    def test_a_mounted_secret_no_certificate_issues_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-audit")["spec"]["secretName"] = "treaty-audit-cert"
+        self.assertCaught(m, "StatefulSet/audit: mounts Secret treaty-audit-tls for its listener certificate (TREATY_TLS_CERT), but no Certificate in the manifests issues it")
+
+    def test_an_unknown_issuer_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-registry")["spec"]["issuerRef"]["name"] = "treaty-ca2"
+        self.assertCaught(m, "Certificate/treaty-registry: issuerRef names Issuer 'treaty-ca2', which is not in the manifests")
+
+
 class FileLevel(unittest.TestCase):
     """Breaking the kustomize sources themselves turns the checker's exit code non-zero."""
 

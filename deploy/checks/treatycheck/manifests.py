@@ -3,6 +3,7 @@ labels, Services and container ports, policies and the call graph) and with the 
 
 from __future__ import annotations
 
+from .certificates import check_certificates
 from .kube import DNS_1123_LABEL, Pod, connection_allowed, policy_types, selector_matches
 from .trust import check_trust
 from .workloads import (
@@ -100,6 +101,10 @@ def check_manifests(docs: list[dict], variables: frozenset, graph: dict) -> list
     for pdb in by_kind.get("PodDisruptionBudget", []):
         _check_selects(pdb, (pdb.get("spec") or {}).get("selector"), workloads, err)
     _check_network(by_kind.get("NetworkPolicy", []), by_kind.get("Namespace", []), workloads, graph, err)
+    certificates = [d for d in by_kind.get("Certificate", []) if str(d.get("apiVersion", "")).startswith("cert-manager.io/")]
+    if certificates:
+        issuers = by_kind.get("Issuer", []) + by_kind.get("ClusterIssuer", [])
+        check_certificates(certificates, issuers, services, workloads, graph, err)
     return errors
 
 

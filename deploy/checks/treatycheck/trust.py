@@ -172,3 +172,29 @@ def check_trust(w, container: dict, env: dict, graph: dict, variables: frozenset
             missing = [f"{s}.{ext}" for s in sorted(graph) for ext in ("crt", "key") if f"{s}.{ext}" not in files]
             if missing:
                 err(where, f"{TLS_IDENTITY_DIR}={identities} lacks {', '.join(missing)}: each service presents <service>.crt and <service>.key")
+
+
+def secret_key_of(w, container: dict, path: str) -> tuple[str, str] | None:
+    """(Secret name, key) that the file `path` of the container comes from, when that is known:
+    a Secret volume (or projected Secret source) with `items`, or a Secret volume without them."""
+    mount, rel = _mount_of(container, path)
+    if mount is None:
+        return None
+    volume = {v.get("name"): v for v in w.pod.get("volumes") or []}.get(mount.get("name"))
+    if volume is None:
+        return None
+    sources = (volume.get("projected") or {}).get("sources") or [] if "projected" in volume else [volume]
+    for source in sources:
+        secret = source.get("secret")
+        if not isinstance(secret, dict):
+            continue
+        name = secret.get("secretName", secret.get("name"))
+        items = secret.get("items")
+        if not items:
+            if "projected" not in volume or len(sources) == 1:
+                return name, rel
+            continue
+        for item in items:
+            if posixpath.normpath(item.get("path", "")) == rel:
+                return name, item.get("key")
+    return None
