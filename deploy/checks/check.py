@@ -6,6 +6,9 @@
 
 Prints one line per problem, `FILE: Kind/name: message`, and exits 1 if there is any. The TREATY_*
 names come from crates/runtime/src/config.rs and who calls whom from README.md's Services table.
+A file may also hold cert-manager Certificates (an overlay's render followed by that of
+deploy/k8s/optional/cert-manager/<overlay>): they are then checked against the pods that mount
+their Secrets (URI SAN, DNS names, usages).
 """
 
 from __future__ import annotations

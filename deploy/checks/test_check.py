@@ -26,7 +26,9 @@ from treatycheck import SourceError, call_graph, check_dockerfile, check_manifes
 KNOWN_VARIABLES = {
     "TREATY_LISTEN_ADDR", "TREATY_DATA_DIR", "TREATY_LOG", "TREATY_LOG_FORMAT", "TREATY_DURABILITY",
     "TREATY_REGISTRY_ADDR", "TREATY_APPROVALS_ADDR", "TREATY_NOTIFICATION_ADDR", "TREATY_AUDIT_ADDR",
-    "TREATY_DRAIN_SECONDS", "TREATY_REQUEST_TIMEOUT_MS",
+    "TREATY_DRAIN_SECONDS", "TREATY_REQUEST_TIMEOUT_MS", "TREATY_TLS_CERT", "TREATY_TLS_KEY",
+    "TREATY_TLS_CLIENT_CA", "TREATY_TLS_CA", "TREATY_TLS_IDENTITY_DIR", "TREATY_AUTH_ISSUER_KEYS",
+    "TREATY_HEALTH_ADDR",
 }
 
 
@@ -41,6 +43,15 @@ def find(docs: list[dict], kind: str, name: str) -> dict:
 
 def container(docs: list[dict], name: str) -> dict:
     return find(docs, "StatefulSet", name)["spec"]["template"]["spec"]["containers"][0]
+
+
+def pod(docs: list[dict], name: str) -> dict:
+    return find(docs, "StatefulSet", name)["spec"]["template"]["spec"]
+
+
+def config(docs: list[dict]) -> dict:
+    """The data of the shared treaty-config ConfigMap (its name carries a hash)."""
+    return next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("treaty-config"))["data"]
 
 
 class Sources(unittest.TestCase):
@@ -66,6 +77,21 @@ class Sources(unittest.TestCase):
     def test_a_file_without_variables_is_an_error(self):
         with self.assertRaisesRegex(SourceError, "no `pub const VARIABLES"):
             treaty_variables('pub const A: &str = "TREATY_A";')
+
+    def test_comment_lines_and_sections_in_variables_are_read(self):
+        # The shape other branches add limits in: section comments inside the list.
+        src = '''
+            pub const A: &str = "TREATY_A";
+            // --- Bounded server streams. ---
+            /// How many bytes a stream may buffer.
+            pub const STREAM_BUFFER_BYTES: &str = "TREATY_STREAM_BUFFER_BYTES";
+            pub const VARIABLES: &[&str] = &[
+                A,
+                // --- Bounded server streams. ---
+                STREAM_BUFFER_BYTES,
+                // --- End of bounded server streams. ---
+            ];'''
+        self.assertEqual(treaty_variables(src), {"TREATY_A", "TREATY_STREAM_BUFFER_BYTES"})
 
     def test_readme_call_graph_is_design_section_3(self):
         self.assertEqual(call_graph((REPO / "README.md").read_text()), {
@@ -101,7 +127,7 @@ class Manifests(unittest.TestCase):
     def test_a_probe_port_that_is_no_container_port_is_caught(self):
         def m(d):
             container(d, "registry")["readinessProbe"]["grpc"]["port"] = 50052
-        self.assertCaught(m, "StatefulSet/registry: container treaty: readinessProbe: grpc port 50052 is not a port of container treaty (its ports: grpc=50051)")
+        self.assertCaught(m, "StatefulSet/registry: container treaty: readinessProbe: grpc port 50052 is not a port of container treaty (its ports: grpc=50051, health=8081)")
 
     def test_a_named_grpc_probe_port_is_caught(self):
         def m(d):
@@ -131,7 +157,7 @@ class Manifests(unittest.TestCase):
     def test_a_service_target_port_name_that_no_container_has_is_caught(self):
         def m(d):
             find(d, "Service", "registry")["spec"]["ports"][0]["targetPort"] = "gprc"
-        self.assertCaught(m, "Service/registry: port grpc: targetPort 'gprc' (TCP) is not a container port of StatefulSet/registry (its ports: grpc=50051/TCP)")
+        self.assertCaught(m, "Service/registry: port grpc: targetPort 'gprc' (TCP) is not a container port of StatefulSet/registry (its ports: grpc=50051/TCP, health=8081/TCP)")
 
     def test_a_service_target_port_number_that_no_container_has_is_caught(self):
         def m(d):
@@ -211,12 +237,12 @@ class Manifests(unittest.TestCase):
     def test_a_peer_address_to_a_service_that_is_not_that_peer_is_caught(self):
         def m(d):
             e = next(e for e in container(d, "approvals")["env"] if e["name"] == "TREATY_REGISTRY_ADDR")
-            e["value"] = "http://audit:50051"
-        self.assertCaught(m, "TREATY_REGISTRY_ADDR=http://audit:50051: Service audit does not lead to pods running `treaty serve registry`")
+            e["value"] = "https://audit:50051"
+        self.assertCaught(m, "TREATY_REGISTRY_ADDR=https://audit:50051: Service audit does not lead to pods running `treaty serve registry`")
 
     def test_an_extra_peer_address_is_caught(self):
         def m(d):
-            container(d, "registry")["env"].append({"name": "TREATY_APPROVALS_ADDR", "value": "http://approvals:50051"})
+            container(d, "registry")["env"].append({"name": "TREATY_APPROVALS_ADDR", "value": "https://approvals:50051"})
         self.assertCaught(m, "TREATY_APPROVALS_ADDR is set, but registry does not call approvals")
 
     def test_a_network_policy_that_blocks_a_call_of_section_3_is_caught(self):
@@ -263,6 +289,196 @@ class Manifests(unittest.TestCase):
             container(d, "audit")["args"] = ["serve", "registry"]
         self.assertCaught(m, "StatefulSet/audit: name is 'audit', but it runs `treaty serve registry`")
 
+    # --- the trust boundary: TLS files from read-only Secrets, health-only probes, https peers ---
+
+    def test_a_private_key_from_a_configmap_is_caught(self):
+        def m(d):
+            spec = pod(d, "registry")
+            next(v for v in spec["volumes"] if v["name"] == "tls")["secret"] = None
+            volume = next(v for v in spec["volumes"] if v["name"] == "tls")
+            del volume["secret"]
+            volume["configMap"] = {"name": "treaty-registry-tls"}
+        self.assertCaught(m, "StatefulSet/registry: container treaty: TREATY_TLS_KEY=/etc/treaty/tls/tls.key is on volume 'tls', backed by ConfigMap; a private key must come from a Secret")
+
+    def test_public_keys_from_a_configmap_pass(self):
+        docs = copy.deepcopy(self.prod)
+        for name in ("registry", "approvals", "notification", "audit"):
+            volume = next(v for v in pod(docs, name)["volumes"] if v["name"] == "token-issuers")
+            del volume["secret"]
+            volume["configMap"] = {"name": "treaty-token-issuers"}
+        self.assertEqual(self.check(docs), [])
+
+    def test_a_certificate_volume_mounted_writable_is_caught(self):
+        def m(d):
+            next(v for v in container(d, "audit")["volumeMounts"] if v["name"] == "tls")["readOnly"] = False
+        self.assertCaught(m, "StatefulSet/audit: container treaty: TREATY_TLS_CERT=/etc/treaty/tls/tls.crt is on volume 'tls', which is not mounted readOnly: true")
+
+    def test_a_key_on_no_mounted_volume_is_caught(self):
+        def m(d):
+            config(d)["TREATY_TLS_KEY"] = "/etc/ssl/private/treaty.key"
+        self.assertCaught(m, "TREATY_TLS_KEY=/etc/ssl/private/treaty.key is on no mounted volume (mounts: /data, /etc/treaty/tls, /etc/treaty/token-issuers); it would be read from the image")
+
+    def test_a_certificate_on_the_data_volume_is_caught(self):
+        def m(d):
+            config(d)["TREATY_TLS_CERT"] = "/data/tls/server.crt"
+        self.assertCaught(m, "TREATY_TLS_CERT=/data/tls/server.crt is on volume 'data', which is a PersistentVolumeClaim; it must be a Secret")
+
+    def test_every_issuer_key_in_the_list_is_checked(self):
+        def m(d):
+            config(d)["TREATY_AUTH_ISSUER_KEYS"] = "/etc/treaty/token-issuers/issuer.pub,/etc/treaty/next/issuer.pub"
+        self.assertCaught(m, "StatefulSet/approvals: container treaty: TREATY_AUTH_ISSUER_KEYS=/etc/treaty/next/issuer.pub is on no mounted volume")
+
+    def test_a_file_the_projected_items_do_not_hold_is_caught(self):
+        def m(d):
+            items = next(v for v in pod(d, "treaty")["volumes"] if v["name"] == "identities")["projected"]["sources"][3]["secret"]["items"]
+            items[:] = [i for i in items if i["path"] != "audit.key"]
+        self.assertCaught(m, "StatefulSet/treaty: container treaty: TREATY_TLS_IDENTITY_DIR=/etc/treaty/identities lacks audit.key", overlay="dev")
+
+    def test_an_identity_dir_from_a_configmap_is_caught(self):
+        def m(d):
+            sources = next(v for v in pod(d, "treaty")["volumes"] if v["name"] == "identities")["projected"]["sources"]
+            sources[0] = {"configMap": sources[0]["secret"]}
+        self.assertCaught(m, "TREATY_TLS_IDENTITY_DIR=/etc/treaty/identities is on volume 'identities', backed by ConfigMap, Secret; a private key must come from a Secret", overlay="dev")
+
+    def test_the_all_in_one_without_identities_is_caught(self):
+        def m(d):
+            del container(d, "treaty")["env"]
+        self.assertCaught(m, "StatefulSet/treaty: container treaty: TREATY_TLS_IDENTITY_DIR is not set: one process runs every service", overlay="dev")
+
+    def test_a_listener_off_loopback_without_tls_is_caught(self):
+        def m(d):
+            del config(d)["TREATY_TLS_CERT"], config(d)["TREATY_TLS_KEY"]
+        self.assertCaught(m, "StatefulSet/registry: container treaty: TREATY_LISTEN_ADDR=0.0.0.0:50051 is not a loopback address, but TREATY_TLS_CERT and TREATY_TLS_KEY are not set")
+
+    def test_a_certificate_without_its_key_is_caught(self):
+        def m(d):
+            config(d)["TREATY_TLS_KEY"] = ""
+        self.assertCaught(m, "TREATY_TLS_CERT and TREATY_TLS_KEY go together, but only TREATY_TLS_CERT is set", overlay="dev")
+
+    def test_no_client_ca_is_caught(self):
+        def m(d):
+            del config(d)["TREATY_TLS_CLIENT_CA"]
+        self.assertCaught(m, "StatefulSet/audit: container treaty: TREATY_TLS_CLIENT_CA is not set: no client certificate is trusted, so approvals, notification, registry cannot authenticate to it as services (mTLS)")
+
+    def test_no_peer_ca_is_caught(self):
+        def m(d):
+            del config(d)["TREATY_TLS_CA"]
+        self.assertCaught(m, "StatefulSet/approvals: container treaty: TREATY_TLS_CA is not set: it cannot verify the certificates of audit, notification, registry")
+
+    def test_no_token_issuer_is_caught(self):
+        def m(d):
+            del config(d)["TREATY_AUTH_ISSUER_KEYS"]
+        self.assertCaught(m, "TREATY_AUTH_ISSUER_KEYS is not set: no bearer token is trusted")
+
+    def test_a_plaintext_peer_is_caught(self):
+        def m(d):
+            e = next(e for e in container(d, "notification")["env"] if e["name"] == "TREATY_AUDIT_ADDR")
+            e["value"] = "http://audit:50051"
+        self.assertCaught(m, "StatefulSet/notification: TREATY_AUDIT_ADDR=http://audit:50051 is not https://<Service>:<port> of a Service in the manifests (peers speak TLS; plaintext http:// is refused off loopback)")
+
+    def test_a_probe_on_the_grpc_port_is_caught(self):
+        def m(d):
+            container(d, "registry")["livenessProbe"]["grpc"]["port"] = 50051
+        self.assertCaught(m, "StatefulSet/registry: container treaty: livenessProbe: grpc port 50051 is the TLS gRPC port, which the kubelet's probes cannot speak to; probe the health port 8081 (TREATY_HEALTH_ADDR)")
+
+    def test_a_probe_on_another_port_than_health_is_caught(self):
+        def m(d):
+            c = container(d, "treaty")
+            c["ports"].append({"name": "metrics", "containerPort": 9090, "protocol": "TCP"})
+            c["startupProbe"]["grpc"]["port"] = 9090
+        self.assertCaught(m, "startupProbe: grpc port 9090 is not the health port 8081 (TREATY_HEALTH_ADDR)", overlay="dev")
+
+    def test_no_health_address_is_caught(self):
+        def m(d):
+            del config(d)["TREATY_HEALTH_ADDR"]
+        self.assertCaught(m, "TREATY_HEALTH_ADDR is not set: the kubelet's gRPC probes speak no TLS")
+
+    def test_health_on_the_grpc_port_is_caught(self):
+        def m(d):
+            config(d)["TREATY_HEALTH_ADDR"] = "0.0.0.0:50051"
+        self.assertCaught(m, "TREATY_HEALTH_ADDR=0.0.0.0:50051 is the gRPC port; health needs a port of its own")
+
+    def test_health_on_an_undeclared_port_is_caught(self):
+        def m(d):
+            config(d)["TREATY_HEALTH_ADDR"] = "0.0.0.0:8082"
+        self.assertCaught(m, "TREATY_HEALTH_ADDR=0.0.0.0:8082: port 8082 is not a port of container treaty (its ports: grpc=50051, health=8081)")
+
+    def test_a_cleartext_app_protocol_on_the_tls_port_is_caught(self):
+        def m(d):
+            find(d, "Service", "registry")["spec"]["ports"][0]["appProtocol"] = "kubernetes.io/h2c"
+        self.assertCaught(m, "Service/registry: port grpc: appProtocol is 'kubernetes.io/h2c', but StatefulSet/registry speaks gRPC over TLS there: use 'https'")
+
+    def test_a_service_port_to_the_health_port_is_caught(self):
+        def m(d):
+            find(d, "Service", "treaty")["spec"]["ports"].append({"name": "health", "port": 8081, "targetPort": "health"})
+        self.assertCaught(m, "Service/treaty: port health leads to StatefulSet/treaty's plaintext health port 8081", overlay="dev")
+
+    def test_a_network_policy_open_on_the_health_port_is_caught(self):
+        def m(d):
+            find(d, "NetworkPolicy", "audit")["spec"]["ingress"][0]["ports"].append({"port": 8081, "protocol": "TCP"})
+        self.assertCaught(m, "StatefulSet/audit: NetworkPolicies let a client pod (treaty-client=true) reach the plaintext health port 8081")
+
+    def test_a_trust_setting_config_rs_no_longer_lists_is_reported(self):
+        errors = check_manifests(copy.deepcopy(self.prod), self.variables - {"TREATY_TLS_CA"}, self.graph)
+        self.assertIn("checker: deploy/checks knows TREATY_TLS_CA, which crates/runtime/src/config.rs VARIABLES no longer lists", "\n".join(errors))
+
+
+class Certificates(unittest.TestCase):
+    """The optional cert-manager Certificates, checked with the overlay whose Secrets they issue."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.variables = treaty_variables((REPO / "crates/runtime/src/config.rs").read_text())
+        cls.graph = call_graph((REPO / "README.md").read_text())
+        k8s = REPO / "deploy/k8s"
+        cls.prod = render(k8s, "overlays/prod") + render(k8s, "optional/cert-manager/prod")
+        cls.dev = render(k8s, "overlays/dev") + render(k8s, "optional/cert-manager/dev")
+
+    def assertCaught(self, mutate, expected, overlay="prod"):
+        docs = copy.deepcopy(getattr(self, overlay))
+        mutate(docs)
+        errors = check_manifests(docs, self.variables, self.graph)
+        self.assertTrue(any(expected in e for e in errors), f"no problem mentions {expected!r}; got:\n" + "\n".join(errors))
+
+    def test_the_real_certificates_pass(self):
+        self.assertEqual(check_manifests(self.prod, self.variables, self.graph), [])
+        self.assertEqual(check_manifests(self.dev, self.variables, self.graph), [])
+
+    def test_a_wrong_uri_san_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-approvals")["spec"]["uris"] = ["spiffe://treaty/registry"]
+        self.assertCaught(m, "Certificate/treaty-approvals: is approvals's client identity (Secret treaty-approvals-tls), so its uris must be exactly [spiffe://treaty/approvals], not ['spiffe://treaty/registry']")
+
+    def test_two_uri_sans_are_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-audit")["spec"]["uris"].append("spiffe://treaty/registry")
+        self.assertCaught(m, "Certificate/treaty-audit: is audit's client identity", overlay="dev")
+
+    def test_a_missing_client_auth_usage_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-registry")["spec"]["usages"].remove("client auth")
+        self.assertCaught(m, "Certificate/treaty-registry: is registry's client identity, but its usages ['digital signature', 'server auth'] lack `client auth`")
+
+    def test_a_missing_service_dns_name_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-notification")["spec"]["dnsNames"].remove("notification")
+        self.assertCaught(m, "Certificate/treaty-notification: is StatefulSet/notification's listener certificate, but its dnsNames lack notification, the name peers and clients dial")
+
+    def test_a_dev_listener_without_loopback_ip_is_caught(self):
+        def m(d):
+            del find(d, "Certificate", "treaty")["spec"]["ipAddresses"]
+        self.assertCaught(m, "Certificate/treaty: is the all-in-one StatefulSet/treaty's listener certificate, but its ipAddresses lack 127.0.0.1", overlay="dev")
+
+    def test_a_mounted_secret_no_certificate_issues_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-audit")["spec"]["secretName"] = "treaty-audit-cert"
+        self.assertCaught(m, "StatefulSet/audit: mounts Secret treaty-audit-tls for its listener certificate (TREATY_TLS_CERT), but no Certificate in the manifests issues it")
+
+    def test_an_unknown_issuer_is_caught(self):
+        def m(d):
+            find(d, "Certificate", "treaty-registry")["spec"]["issuerRef"]["name"] = "treaty-ca2"
+        self.assertCaught(m, "Certificate/treaty-registry: issuerRef names Issuer 'treaty-ca2', which is not in the manifests")
+
 
 class FileLevel(unittest.TestCase):
     """Breaking the kustomize sources themselves turns the checker's exit code non-zero."""
@@ -285,10 +501,29 @@ class FileLevel(unittest.TestCase):
 
     def test_breaking_the_probe_port_in_the_sources_fails(self):
         result = self.run_checker_on_edited_copy(
-            "components/treaty-pod/statefulset-defaults.yaml", "readinessProbe:\n            grpc:\n              port: 50051",
+            "components/treaty-pod/statefulset-defaults.yaml", "readinessProbe:\n            grpc:\n              port: 8081",
             "readinessProbe:\n            grpc:\n              port: 50052")
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("readinessProbe: grpc port 50052 is not a port of container treaty", result.stdout)
+
+    def test_probing_the_tls_port_in_the_sources_fails(self):
+        result = self.run_checker_on_edited_copy(
+            "components/treaty-pod/statefulset-defaults.yaml", "livenessProbe:\n            grpc:\n              port: 8081",
+            "livenessProbe:\n            grpc:\n              port: 50051")
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("livenessProbe: grpc port 50051 is the TLS gRPC port", result.stdout)
+
+    def test_a_plaintext_peer_in_the_sources_fails(self):
+        result = self.run_checker_on_edited_copy("base/approvals.yaml", "value: https://registry:50051", "value: http://registry:50051")
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("TREATY_REGISTRY_ADDR=http://registry:50051 is not https://", result.stdout)
+
+    def test_a_writable_certificate_mount_in_the_sources_fails(self):
+        result = self.run_checker_on_edited_copy(
+            "components/treaty-pod/statefulset-defaults.yaml", "mountPath: /etc/treaty/tls\n              readOnly: true",
+            "mountPath: /etc/treaty/tls", overlay="overlays/dev")
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("TREATY_TLS_KEY=/etc/treaty/tls/tls.key is on volume 'tls', which is not mounted readOnly: true", result.stdout)
 
     def test_breaking_a_selector_in_the_sources_fails(self):
         result = self.run_checker_on_edited_copy(
@@ -317,9 +552,13 @@ class Dockerfile(unittest.TestCase):
         self.assertIn("Dockerfile stage image: USER 0 is root", "\n".join(errors))
 
     def test_stages_that_drift_apart_are_caught(self):
-        text = self.text.replace("EXPOSE 50051\n", "EXPOSE 50051\nENV TREATY_LOG=debug\n", 1)
+        text = self.text.replace("EXPOSE 50051 8081\n", "EXPOSE 50051 8081\nENV TREATY_LOG=debug\n", 1)
         self.assertIn("Dockerfile: stages image and host-binary differ in their image settings (ENV TREATY_LOG=debug)",
                       "\n".join(check_dockerfile(text, self.variables)))
+
+    def test_an_unexposed_health_port_is_caught(self):
+        text = self.text.replace("EXPOSE 50051 8081", "EXPOSE 50051")
+        self.assertIn("Dockerfile stage image: EXPOSE 50051 but TREATY_HEALTH_ADDR listens on 8081", "\n".join(check_dockerfile(text, self.variables)))
 
     def test_an_unknown_treaty_variable_is_caught(self):
         text = self.text.replace("TREATY_DATA_DIR=/data", "TREATY_DATADIR=/data")

@@ -101,9 +101,13 @@ def check_dockerfile(text: str, variables: frozenset) -> list[str]:
                 except ValueError:
                     errors.append(f"{where}: ENTRYPOINT {args} is not the exec (JSON) form; scratch has no shell")
         exposed = {a.split("/")[0] for word, args in stage["body"] if word == "EXPOSE" for a in args.split()}
+        for var in ("TREATY_LISTEN_ADDR", "TREATY_HEALTH_ADDR"):
+            port = env.get(var, "").rpartition(":")[2]
+            if port and exposed and port not in exposed:
+                errors.append(f"{where}: EXPOSE {', '.join(sorted(exposed))} but {var} listens on {port}")
         listen_port = env.get("TREATY_LISTEN_ADDR", "").rpartition(":")[2]
-        if listen_port and exposed and listen_port not in exposed:
-            errors.append(f"{where}: EXPOSE {', '.join(sorted(exposed))} but TREATY_LISTEN_ADDR listens on {listen_port}")
+        if listen_port and listen_port == env.get("TREATY_HEALTH_ADDR", "").rpartition(":")[2]:
+            errors.append(f"{where}: TREATY_HEALTH_ADDR and TREATY_LISTEN_ADDR share port {listen_port}; health needs a port of its own")
     if len(runnable) == 2:
         a, b = runnable
         image_a = [i for i in a["body"] if i[0] not in _BUILD_ONLY]

@@ -3,7 +3,9 @@ labels, Services and container ports, policies and the call graph) and with the 
 
 from __future__ import annotations
 
+from .certificates import check_certificates
 from .kube import DNS_1123_LABEL, Pod, connection_allowed, policy_types, selector_matches
+from .trust import check_trust
 from .workloads import (
     Workload,
     check_peers,
@@ -13,6 +15,7 @@ from .workloads import (
     check_security,
     check_selector,
     check_volumes,
+    health_port,
     resolve_env,
     service_role,
 )
@@ -21,6 +24,9 @@ __all__ = ["check_manifests"]
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
 CLIENT_LABEL = ("treaty-client", "true")
+# The IANA service name of HTTP over TLS (h2 by ALPN): what gRPC over TLS is to a proxy or a mesh.
+# Kubernetes' own names are only kubernetes.io/h2c (cleartext), kubernetes.io/ws and kubernetes.io/wss.
+TLS_APP_PROTOCOL = "https"
 # Namespaces the policy model adds to the manifests' own: clients elsewhere, and cluster DNS.
 CLIENT_NS, OTHER_NS, DNS_NS = "clients.example", "elsewhere.example", "kube-system"
 
@@ -67,15 +73,17 @@ def check_manifests(docs: list[dict], variables: frozenset, graph: dict) -> list
             err(w.ref, f"has {len(containers)} containers; a treaty pod runs exactly one, `treaty serve`")
         for c in containers:
             images.add(c.get("image"))
-            check_probes(w, c, err)
+            env = resolve_env(w, c, configmaps, err)
+            check_probes(w, c, env, err)
             check_resources(w, c, err)
             check_security(w, c, err)
             check_volumes(w, c, err)
-            env = resolve_env(w, c, configmaps, err)
             check_runtime_config(w, c, env, variables, err)
             w.serves, w.role = service_role(w, c, graph, err)
             w.env = env
+            w.health = health_port(c, env)
             if w.serves:
+                check_trust(w, c, env, graph, variables, err)
                 expected = w.role or "treaty"
                 for what, value in (("name", w.name), ("label app.kubernetes.io/name", w.labels.get("app.kubernetes.io/name"))):
                     if value != expected:
@@ -93,6 +101,10 @@ def check_manifests(docs: list[dict], variables: frozenset, graph: dict) -> list
     for pdb in by_kind.get("PodDisruptionBudget", []):
         _check_selects(pdb, (pdb.get("spec") or {}).get("selector"), workloads, err)
     _check_network(by_kind.get("NetworkPolicy", []), by_kind.get("Namespace", []), workloads, graph, err)
+    certificates = [d for d in by_kind.get("Certificate", []) if str(d.get("apiVersion", "")).startswith("cert-manager.io/")]
+    if certificates:
+        issuers = by_kind.get("Issuer", []) + by_kind.get("ClusterIssuer", [])
+        check_certificates(certificates, issuers, services, workloads, graph, err)
     return errors
 
 
@@ -140,9 +152,17 @@ def _check_service(svc: dict, workloads: list[Workload], err) -> None:
             proto = port.get("protocol", "TCP")
             numbers = [n for n, p in w.ports().get(target, []) if p == proto] if isinstance(target, str) else [
                 n for ports in w.ports().values() for n, p in ports if n == target and p == proto]
+            name = port.get("name", port.get("port"))
             if not numbers:
                 have = ", ".join(f"{name or '(unnamed)'}={n}/{p}" for name, ports in w.ports().items() for n, p in ports)
-                err(_ref(svc), f"port {port.get('name', port.get('port'))}: targetPort {target!r} ({proto}) is not a container port of {w.ref} (its ports: {have or 'none'})")
+                err(_ref(svc), f"port {name}: targetPort {target!r} ({proto}) is not a container port of {w.ref} (its ports: {have or 'none'})")
+                continue
+            if w.health is not None and w.health in numbers:
+                err(_ref(svc), f"port {name} leads to {w.ref}'s plaintext health port {w.health}, which serves the kubelet's probes only")
+            grpc = {n for n, p in w.ports().get("grpc", []) if p == "TCP"}
+            tls = (w.env.get("TREATY_TLS_CERT") or (None,))[0]
+            if tls and grpc & set(numbers) and port.get("appProtocol") != TLS_APP_PROTOCOL:
+                err(_ref(svc), f"port {name}: appProtocol is {port.get('appProtocol')!r}, but {w.ref} speaks gRPC over TLS there: use {TLS_APP_PROTOCOL!r} (kubernetes.io/h2c means cleartext)")
 
 
 def _check_network(policies: list[dict], namespaces: list[dict], workloads: list[Workload], graph: dict, err) -> None:
@@ -183,6 +203,9 @@ def _check_network(policies: list[dict], namespaces: list[dict], workloads: list
         for other in workloads:
             if other is not w and other.namespace == w.namespace and other.role and w.role:
                 callers[f"{other.role}"] = (pods[other.ref], w.role in graph.get(other.role, ()))
+        for who, (pod, _) in callers.items():
+            if w.health is not None and w.health != grpc and connection_allowed(policies, pod, me, w.health, "TCP", ns_labels):
+                err(w.ref, f"NetworkPolicies let {who} reach the plaintext health port {w.health}; it serves the kubelet's probes only (which NetworkPolicy does not restrict), so admit no pod")
         for who, (pod, expected) in callers.items():
             allowed = connection_allowed(policies, pod, me, grpc, "TCP", ns_labels)
             if allowed and not expected:

@@ -29,6 +29,7 @@ class Workload:
     serves: bool = False  # whether it runs `treaty serve`
     role: str | None = None  # the service of `treaty serve <name>`; None for the all-in-one
     env: dict = field(default_factory=dict)  # the effective TREATY_* of its treaty container
+    health: int | None = None  # the port of TREATY_HEALTH_ADDR, the plaintext health-only listener
 
     @property
     def ref(self) -> str:
@@ -69,8 +70,38 @@ def check_selector(w: Workload, err) -> None:
             err(w.ref, f"topologySpreadConstraints[{i}].labelSelector {spread.get('labelSelector')} does not select the pod's own labels {w.labels}, so it spreads nothing")
 
 
-def check_probes(w: Workload, container: dict, err) -> None:
+def health_port(container: dict, env: dict, err=None, where: str = "") -> int | None:
+    """The port of TREATY_HEALTH_ADDR, the plaintext listener that serves grpc.health.v1 only;
+    reports (with `err`) what keeps the kubelet's probes from reaching it."""
+    raw = (env.get("TREATY_HEALTH_ADDR") or (None,))[0]
+    if not raw:
+        if err:
+            err(where, "TREATY_HEALTH_ADDR is not set: the kubelet's gRPC probes speak no TLS, so they need treaty's plaintext health-only port")
+        return None
+    host, _, port = raw.rpartition(":")
+    if not port.isdigit():
+        if err:
+            err(where, f"TREATY_HEALTH_ADDR={raw} is not IP:PORT")
+        return None
+    number = int(port)
+    if err:
+        if host not in ("0.0.0.0", "[::]"):
+            err(where, f"TREATY_HEALTH_ADDR={raw} listens on {host} only; the kubelet probes the pod's IP, so use 0.0.0.0")
+        grpc = _container_port(container, "grpc")
+        listen = (env.get("TREATY_LISTEN_ADDR") or ("",))[0].rpartition(":")[2]
+        if (grpc is not None and grpc.get("containerPort") == number) or listen == port:
+            err(where, f"TREATY_HEALTH_ADDR={raw} is the gRPC port; health needs a port of its own (the gRPC port speaks TLS)")
+        elif _container_port(container, number) is None:
+            err(where, f"TREATY_HEALTH_ADDR={raw}: port {number} is not a port of container {container.get('name')} (its ports: {_port_list(container)}); declare it, e.g. as `health`")
+    return number
+
+
+def check_probes(w: Workload, container: dict, env: dict, err) -> None:
+    """Every probe is native gRPC on the health-only port (TREATY_HEALTH_ADDR), never on the TLS
+    gRPC port, which the kubelet's probe cannot speak to."""
     where = f"{w.ref}: container {container.get('name')}"
+    health = health_port(container, env, err, where)
+    grpc = _container_port(container, "grpc")
     for kind in PROBES:
         probe = container.get(kind)
         if probe is None:
@@ -91,6 +122,10 @@ def check_probes(w: Workload, container: dict, err) -> None:
             err(where, f"{kind}: grpc port {port!r} must be a number (named ports are not allowed for gRPC probes)")
         elif _container_port(container, port) is None:
             err(where, f"{kind}: {handler} port {port!r} is not a port of container {container.get('name')} (its ports: {_port_list(container)})")
+        elif grpc is not None and _container_port(container, port) is grpc:
+            err(where, f"{kind}: {handler} port {port!r} is the TLS gRPC port, which the kubelet's probes cannot speak to; probe the health port{f' {health}' if health else ''} (TREATY_HEALTH_ADDR)")
+        elif health is not None and _container_port(container, port).get("containerPort") != health:
+            err(where, f"{kind}: {handler} port {port!r} is not the health port {health} (TREATY_HEALTH_ADDR), the only one that serves plaintext grpc.health.v1")
         if handler == "grpc" and probe["grpc"].get("service") not in (None, ""):
             err(where, f"{kind} asks for health of service {probe['grpc']['service']!r}; treaty reports the whole server as \"\"")
 
@@ -273,10 +308,11 @@ def check_peers(w: Workload, env: dict, graph: dict, services: dict, workloads: 
         parts = urlsplit(url)
         host = (parts.hostname or "").split(".")
         svc = services.get((host[1] if len(host) > 1 and host[1] != "svc" else w.namespace, host[0]))
-        if parts.scheme != "http" or svc is None:
-            err(w.ref, f"{var}={url} is not http://<Service>:<port> of a Service in the manifests")
+        if parts.scheme != "https" or svc is None:
+            err(w.ref, f"{var}={url} is not https://<Service>:<port> of a Service in the manifests" + (
+                " (peers speak TLS; plaintext http:// is refused off loopback)" if parts.scheme == "http" else ""))
             continue
-        port = parts.port or 80
+        port = parts.port or 443
         sports = [p for p in (svc.get("spec") or {}).get("ports") or [] if p.get("port") == port]
         if not sports:
             err(w.ref, f"{var}={url}: Service {host[0]} has no port {port}")
