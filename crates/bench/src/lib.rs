@@ -15,9 +15,9 @@ mod load;
 use std::path::Path;
 use std::time::Duration;
 
+use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
-use tonic::transport::Channel;
 use treaty_auth::Permission;
 use treaty_node::LocalNode;
 use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};

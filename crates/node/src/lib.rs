@@ -22,4 +22,4 @@ pub use dev::DevCredentials;
 pub use error::NodeError;
 pub use local::{LocalNode, LocalNodeBuilder, StoppedLocalNode};
 pub use role::Role;
-pub use wiring::{NodeSpec, run};
+pub use wiring::{NodeSpec, check_trust, run};

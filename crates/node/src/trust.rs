@@ -67,6 +67,20 @@ impl Trust {
             }
         };
         if config.tls.client_ca.is_none() && dev_pki.is_none() {
+            // Registry, notification and audit are called by the other services, by their
+            // certificates; approvals only by people.
+            let called: Vec<&str> = roles
+                .iter()
+                .filter(|r| **r != Role::Approvals)
+                .map(|r| r.name())
+                .collect();
+            if !loopback && !called.is_empty() {
+                return Err(fail(format!(
+                    "{} {} called by the other services, which authenticate with their certificates: set TREATY_TLS_CLIENT_CA (treaty serve --tls-client-ca) to the CA bundle they chain to",
+                    called.join(", "),
+                    if called.len() == 1 { "is" } else { "are" },
+                )));
+            }
             tracing::warn!(
                 "TREATY_TLS_CLIENT_CA is unset: no client certificate is trusted, so no peer service can call the service-only RPCs here"
             );

@@ -94,6 +94,14 @@ impl Wiring<'_> {
     }
 }
 
+/// Checks, before anything listens, that a node running `roles` with `config` can build its
+/// side of the trust boundary: its certificate, its peers' CA, each service's identity and its
+/// token issuers (on loopback with nothing configured, this makes the development PKI and
+/// issuer).
+pub fn check_trust(config: &Config, roles: &[Role]) -> Result<(), NodeError> {
+    Trust::of(config, roles).map(drop)
+}
+
 /// Opens the stores of `spec.roles`, starts their shippers and background
 /// tasks, serves them on `server` until `shutdown` triggers, then drains and
 /// makes every store durable.

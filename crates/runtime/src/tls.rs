@@ -146,6 +146,7 @@ impl ServerTls {
 pub struct ClientTls {
     ca: Vec<u8>,
     identity: Option<(Vec<u8>, Vec<u8>)>,
+    server_name: Option<String>,
 }
 
 impl ClientTls {
@@ -155,6 +156,7 @@ impl ClientTls {
         Ok(ClientTls {
             ca: read(ca, "CA file")?,
             identity: None,
+            server_name: None,
         })
     }
 
@@ -169,10 +171,20 @@ impl ClientTls {
         Ok(self)
     }
 
+    /// Checks the server's certificate for `name` instead of the URL's host (a port-forward
+    /// to `localhost` reaching a server whose certificate names `registry`).
+    pub fn with_server_name(mut self, name: impl Into<String>) -> ClientTls {
+        self.server_name = Some(name.into());
+        self
+    }
+
     /// The tonic channel configuration.
     pub fn tonic(&self) -> tonic::transport::ClientTlsConfig {
         let mut config = tonic::transport::ClientTlsConfig::new()
             .ca_certificate(tonic::transport::Certificate::from_pem(&self.ca));
+        if let Some(name) = &self.server_name {
+            config = config.domain_name(name.clone());
+        }
         if let Some((cert, key)) = &self.identity {
             config = config.identity(tonic::transport::Identity::from_pem(cert, key));
         }

@@ -163,9 +163,21 @@ pub struct Endpoint {
     /// The CA bundle (PEM) the suite's certificate chains to, for an https:// endpoint.
     #[arg(long, env = "TREATY_CA")]
     pub ca: Option<PathBuf>,
+    /// The name the suite's certificate must carry, when it is not the endpoint's host (a
+    /// port-forward to localhost reaching `registry`).
+    #[arg(long, env = "TREATY_TLS_SERVER_NAME")]
+    pub tls_server_name: Option<String>,
     /// A bearer token to call with (see `treaty token issue`); reads need none.
-    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TREATY_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "token_file"
+    )]
     pub token: Option<String>,
+    /// A file holding the bearer token (a mounted Secret), instead of --token.
+    #[arg(long, env = "TREATY_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

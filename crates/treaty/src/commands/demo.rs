@@ -169,7 +169,9 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
         endpoint: Endpoint {
             endpoint: endpoint.clone(),
             ca,
+            tls_server_name: None,
             token: None,
+            token_file: None,
             json: false,
         },
     })

@@ -3,9 +3,8 @@
 use std::error::Error;
 
 use treaty_bundle::{Loader, OneToken, Progress};
-use treaty_runtime::Bearer;
 
-use super::shared::{connect, connect_url, issuer_key, minted};
+use super::shared::{bearer, connect, connect_as, issuer_key, minted};
 use crate::cli::ImportArgs;
 
 /// Prints a load's progress on stderr.
@@ -69,12 +68,13 @@ pub async fn run(args: ImportArgs) -> Result<(), Box<dyn Error>> {
     }
     let registry = connect(&args.endpoint).await?;
     let approvals = match &args.approvals_endpoint {
-        Some(url) => connect_url(url, args.endpoint.ca.as_deref()).await?,
+        Some(url) => connect_as(&args.endpoint, url).await?,
         None => registry.clone(),
     };
     let loader = Loader::with_channels(registry, approvals);
-    let loader = if let Some(token) = &args.endpoint.token {
-        loader.with_credentials(OneToken(Bearer::new(token.clone())))
+    let token = bearer(&args.endpoint)?;
+    let loader = if args.endpoint.token.is_some() || args.endpoint.token_file.is_some() {
+        loader.with_credentials(OneToken(token))
     } else if let Some(key) = issuer_key(args.issuer_key.as_deref())? {
         loader.with_credentials(minted(key)?)
     } else {

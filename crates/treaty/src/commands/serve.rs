@@ -31,13 +31,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn Error>> {
     }
     let roles = args.service.map_or_else(|| Role::ALL.to_vec(), |r| vec![r]);
     let load = !args.no_bundle && roles.len() == Role::ALL.len();
-    if !config.listen_addr.ip().is_loopback() && config.tls.cert.is_none() {
-        // Before binding: nothing listens in plaintext where others can reach it.
-        return Err(treaty_runtime::Error::PlaintextOffLoopback {
-            addr: config.listen_addr,
-        }
-        .into());
-    }
+    // Before binding: nothing listens where others can reach it without its trust boundary.
+    treaty_node::check_trust(&config, &roles)?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals()?;
     let server = Server::bind(config.listen_addr).await?;

@@ -45,15 +45,35 @@ impl From<tonic::Status> for CliError {
 
 /// Connects to the suite at `endpoint` and checks that it answers.
 pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Channel, CliError> {
-    connect_url(&endpoint.endpoint, endpoint.ca.as_deref()).await
+    connect_as(endpoint, &endpoint.endpoint).await
 }
 
-/// The bearer token `endpoint` names, if any.
-pub(crate) fn bearer(endpoint: &Endpoint) -> Bearer {
-    endpoint
-        .token
-        .as_deref()
-        .map_or_else(Bearer::none, Bearer::new)
+/// Connects to `url` with `endpoint`'s TLS settings and checks that it answers.
+pub(crate) async fn connect_as(endpoint: &Endpoint, url: &str) -> Result<Channel, CliError> {
+    connect_tls(
+        url,
+        endpoint.ca.as_deref(),
+        endpoint.tls_server_name.as_deref(),
+    )
+    .await
+}
+
+/// The bearer token `endpoint` names (`--token`, or the contents of `--token-file`), if any.
+pub(crate) fn bearer(endpoint: &Endpoint) -> Result<Bearer, CliError> {
+    if let Some(token) = &endpoint.token {
+        return Ok(Bearer::new(token.trim()));
+    }
+    match &endpoint.token_file {
+        None => Ok(Bearer::none()),
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| Bearer::new(t.trim()))
+            .map_err(|e| {
+                CliError::Refused(format!(
+                    "cannot read the token file {}: {e}",
+                    path.display()
+                ))
+            }),
+    }
 }
 
 /// The issuer key at `explicit`, else the development issuer under the data directory
@@ -90,6 +110,15 @@ pub(crate) fn minted(key: SigningKey) -> Result<Minted, CliError> {
 
 /// Connects to `url` (https:// trusting `ca`) and checks that it answers.
 pub(crate) async fn connect_url(url: &str, ca: Option<&Path>) -> Result<Channel, CliError> {
+    connect_tls(url, ca, None).await
+}
+
+/// Connects to `url` (https:// trusting `ca`, checking `server_name` if given).
+async fn connect_tls(
+    url: &str,
+    ca: Option<&Path>,
+    server_name: Option<&str>,
+) -> Result<Channel, CliError> {
     let unreachable = |reason: String| CliError::Unreachable {
         endpoint: url.to_owned(),
         reason,
@@ -97,7 +126,11 @@ pub(crate) async fn connect_url(url: &str, ca: Option<&Path>) -> Result<Channel,
     let tls = ca
         .map(ClientTls::load)
         .transpose()
-        .map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|e| unreachable(e.to_string()))?
+        .map(|t| match server_name {
+            Some(name) => t.with_server_name(name),
+            None => t,
+        });
     let channel =
         treaty_runtime::connect_with(url, &treaty_runtime::ClientConfig::default(), tls.as_ref())
             .await

@@ -14,7 +14,7 @@ pub async fn run(args: WatchArgs) -> Result<(), CliError> {
     // With the recipient's own token (its inbox permission) the stream records deliveries;
     // without one it only reads.
     let mut stream = NotificationServiceClient::new(channel)
-        .subscribe(bearer(&args.endpoint).request(nt::SubscribeRequest {
+        .subscribe(bearer(&args.endpoint)?.request(nt::SubscribeRequest {
             recipient: args.recipient.clone(),
             after_cursor: args.after,
         }))

@@ -117,3 +117,36 @@ fn serving_off_loopback_without_a_certificate_is_refused_before_listening_and_na
         "it never listened"
     );
 }
+
+#[test]
+fn a_service_called_by_its_peers_off_loopback_without_a_client_ca_is_refused_before_listening() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let pki = dir.path().join("pki");
+    let made = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .args(["pki", "create", "--dir"])
+        .arg(&pki)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .args(["serve", "audit", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--tls-cert")
+        .arg(pki.join("audit.crt"))
+        .arg("--tls-key")
+        .arg(pki.join("audit.key"))
+        .env("TREATY_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TREATY_TLS_CLIENT_CA"), "{err}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("listening on"),
+        "it never listened"
+    );
+}
