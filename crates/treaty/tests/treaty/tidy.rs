@@ -125,6 +125,36 @@ fn the_ledger_crate_depends_on_neither_tonic_nor_prost_nor_the_domain() {
     );
 }
 
+#[test]
+fn the_authorization_table_depends_on_no_grpc_async_or_storage_crate() {
+    assert_free_of(
+        "treaty-auth",
+        &[
+            "tonic",
+            "prost",
+            "tokio",
+            "hyper",
+            "sled",
+            "treaty-proto",
+            "treaty-ledger",
+        ],
+    );
+}
+
+#[test]
+fn every_tls_listener_and_client_uses_the_one_crypto_provider_ring() {
+    let deps = reachable(&metadata(), "treaty");
+    assert!(deps.contains("rustls") && deps.contains("ring"), "{deps:?}");
+    let others: Vec<_> = ["aws-lc-rs", "aws-lc-sys", "openssl", "openssl-sys", "native-tls"]
+        .into_iter()
+        .filter(|c| deps.contains(*c))
+        .collect();
+    assert!(
+        others.is_empty(),
+        "one crypto provider in the whole graph (ring); also found {others:?}"
+    );
+}
+
 /// The workspace crates whose manifests are under `services/`.
 fn services(meta: &Value) -> Vec<String> {
     let members: BTreeSet<&str> = meta["workspace_members"]
