@@ -119,7 +119,10 @@ pub async fn run(
     } else {
         Trust::of(&spec.config, &spec.roles)?
     };
-    let server = server.with_security(trust.security.clone());
+    let server = server
+        .with_security(trust.security.clone())
+        .with_limits(spec.config.limits);
+    let max = spec.config.limits.max_message_bytes;
     let server = match spec.config.health_addr {
         Some(addr) => server.with_health_addr(addr).await?,
         None => server,
@@ -140,10 +143,10 @@ pub async fn run(
             Role::Registry => {
                 let store = w.storage(role, RegistryStore::open(w.ledger_config(role)))?;
                 journals.push((role, store.ledger().clone()));
-                services = services.add_service(RegistryServiceServer::new(RegistryApi::new(
-                    store,
-                    clock.clone(),
-                )));
+                services = services.add_service(
+                    RegistryServiceServer::new(RegistryApi::new(store, clock.clone()))
+                        .max_decoding_message_size(max),
+                );
             }
             Role::Approvals => {
                 let store = w.storage(role, ApprovalsStore::open(w.ledger_config(role)))?;
@@ -161,11 +164,10 @@ pub async fn run(
                     tick,
                     shutdown.clone(),
                 ));
-                services = services.add_service(ApprovalsServiceServer::new(ApprovalsApi::new(
-                    store,
-                    peers,
-                    clock.clone(),
-                )));
+                services = services.add_service(
+                    ApprovalsServiceServer::new(ApprovalsApi::new(store, peers, clock.clone()))
+                        .max_decoding_message_size(max),
+                );
             }
             Role::Notification => {
                 let store = w.storage(role, NotificationStore::open(w.ledger_config(role)))?;
@@ -176,15 +178,17 @@ pub async fn run(
                     client: w.client,
                 };
                 let api = NotificationApi::new(store, peers, clock.clone(), shutdown.clone());
-                services = services.add_service(NotificationServiceServer::new(api));
+                services = services.add_service(
+                    NotificationServiceServer::new(api).max_decoding_message_size(max),
+                );
             }
             Role::Audit => {
                 let store = w.storage(role, AuditStore::open(w.ledger_config(role)))?;
                 journals.push((role, store.ledger().clone()));
-                services = services.add_service(AuditServiceServer::new(AuditApi::new(
-                    store,
-                    shutdown.clone(),
-                )));
+                services = services.add_service(
+                    AuditServiceServer::new(AuditApi::new(store, shutdown.clone()))
+                        .max_decoding_message_size(max),
+                );
             }
         }
     }

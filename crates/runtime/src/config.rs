@@ -54,6 +54,18 @@ pub const AUTH_ISSUER: &str = "TREATY_AUTH_ISSUER";
 pub const AUTH_AUDIENCE: &str = "TREATY_AUTH_AUDIENCE";
 /// A second, plaintext listener that serves `grpc.health.v1` and nothing else (for probes).
 pub const HEALTH_ADDR: &str = "TREATY_HEALTH_ADDR";
+/// The largest request message a service decodes, in bytes.
+pub const MAX_MESSAGE_BYTES: &str = "TREATY_MAX_MESSAGE_BYTES";
+/// The most streams one connection may have open at once.
+pub const MAX_STREAMS_PER_CONNECTION: &str = "TREATY_MAX_STREAMS_PER_CONNECTION";
+/// How long a new connection has to show whether it speaks TLS and finish its handshake, in ms.
+pub const HANDSHAKE_TIMEOUT_MS: &str = "TREATY_HANDSHAKE_TIMEOUT_MS";
+/// How long a connection may stay without an open stream before it is closed, in ms.
+pub const IDLE_TIMEOUT_MS: &str = "TREATY_IDLE_TIMEOUT_MS";
+/// How often an HTTP/2 PING checks that a connection's peer is alive, in ms.
+pub const KEEPALIVE_INTERVAL_MS: &str = "TREATY_KEEPALIVE_INTERVAL_MS";
+/// How long a PING may go unanswered before the connection is closed, in ms.
+pub const KEEPALIVE_TIMEOUT_MS: &str = "TREATY_KEEPALIVE_TIMEOUT_MS";
 
 /// Every `TREATY_*` variable that [`Config::from_lookup`] reads, for deploy checks against manifests.
 pub const VARIABLES: &[&str] = &[
@@ -78,6 +90,12 @@ pub const VARIABLES: &[&str] = &[
     AUTH_ISSUER,
     AUTH_AUDIENCE,
     HEALTH_ADDR,
+    MAX_MESSAGE_BYTES,
+    MAX_STREAMS_PER_CONNECTION,
+    HANDSHAKE_TIMEOUT_MS,
+    IDLE_TIMEOUT_MS,
+    KEEPALIVE_INTERVAL_MS,
+    KEEPALIVE_TIMEOUT_MS,
 ];
 
 /// A source of configuration values, so tests pass a map instead of setting process variables.
@@ -199,6 +217,9 @@ pub struct Config {
     pub auth: AuthSettings,
     /// The plaintext health-only listener (`TREATY_HEALTH_ADDR`), if any.
     pub health_addr: Option<SocketAddr>,
+    /// What each connection may take (`TREATY_MAX_MESSAGE_BYTES`, `TREATY_MAX_STREAMS_PER_CONNECTION`,
+    /// `TREATY_HANDSHAKE_TIMEOUT_MS`, `TREATY_IDLE_TIMEOUT_MS`, `TREATY_KEEPALIVE_*_MS`).
+    pub limits: crate::Limits,
 }
 
 /// The files of a listener's TLS.
@@ -254,6 +275,7 @@ impl Default for Config {
             tls_identity_dir: None,
             auth: AuthSettings::default(),
             health_addr: None,
+            limits: crate::Limits::default(),
         }
     }
 }
@@ -376,6 +398,37 @@ impl Config {
             health_addr: read(lookup, HEALTH_ADDR, "IP:PORT such as 0.0.0.0:8081", |v| {
                 v.parse::<SocketAddr>().map_err(|e| e.to_string())
             })?,
+            limits: crate::Limits {
+                max_message_bytes: read(
+                    lookup,
+                    MAX_MESSAGE_BYTES,
+                    "a whole number of bytes from 1024 such as 4194304",
+                    |v| match v.parse::<usize>() {
+                        Ok(n) if n >= 1024 => Ok(n),
+                        Ok(_) => Err("below 1024 bytes no request fits".to_owned()),
+                        Err(e) => Err(e.to_string()),
+                    },
+                )?
+                .unwrap_or(d.limits.max_message_bytes),
+                max_streams_per_connection: read(
+                    lookup,
+                    MAX_STREAMS_PER_CONNECTION,
+                    "a whole number above 0 such as 100",
+                    |v| match v.parse::<u32>() {
+                        Ok(0) => Err("a connection needs at least one stream".to_owned()),
+                        Ok(n) => Ok(n),
+                        Err(e) => Err(e.to_string()),
+                    },
+                )?
+                .unwrap_or(d.limits.max_streams_per_connection),
+                handshake_timeout: millis(lookup, HANDSHAKE_TIMEOUT_MS)?
+                    .unwrap_or(d.limits.handshake_timeout),
+                idle_timeout: millis(lookup, IDLE_TIMEOUT_MS)?.unwrap_or(d.limits.idle_timeout),
+                keepalive_interval: millis(lookup, KEEPALIVE_INTERVAL_MS)?
+                    .unwrap_or(d.limits.keepalive_interval),
+                keepalive_timeout: millis(lookup, KEEPALIVE_TIMEOUT_MS)?
+                    .unwrap_or(d.limits.keepalive_timeout),
+            },
         })
     }
 
@@ -431,6 +484,27 @@ impl Config {
                 self.health_addr
                     .map_or_else(|| "(unset)".to_owned(), |a| a.to_string()),
             ),
+            (MAX_MESSAGE_BYTES, self.limits.max_message_bytes.to_string()),
+            (
+                MAX_STREAMS_PER_CONNECTION,
+                self.limits.max_streams_per_connection.to_string(),
+            ),
+            (
+                HANDSHAKE_TIMEOUT_MS,
+                self.limits.handshake_timeout.as_millis().to_string(),
+            ),
+            (
+                IDLE_TIMEOUT_MS,
+                self.limits.idle_timeout.as_millis().to_string(),
+            ),
+            (
+                KEEPALIVE_INTERVAL_MS,
+                self.limits.keepalive_interval.as_millis().to_string(),
+            ),
+            (
+                KEEPALIVE_TIMEOUT_MS,
+                self.limits.keepalive_timeout.as_millis().to_string(),
+            ),
         ];
         entries
             .into_iter()
@@ -484,6 +558,20 @@ pub(crate) fn parse_peer_url(url: &str) -> Result<String, String> {
         return Err("the host is missing".to_owned());
     }
     Ok(url.to_owned())
+}
+
+/// Reads a duration in whole milliseconds above 0.
+fn millis(lookup: &impl Lookup, var: &'static str) -> Result<Option<Duration>, ConfigError> {
+    read(
+        lookup,
+        var,
+        "a whole number of milliseconds above 0",
+        |v| match v.parse::<u64>() {
+            Ok(0) => Err("a zero timeout ends every connection at once".to_owned()),
+            Ok(ms) => Ok(Duration::from_millis(ms)),
+            Err(e) => Err(e.to_string()),
+        },
+    )
 }
 
 /// Reads a file path.

@@ -61,8 +61,25 @@ fn every_variable_is_read_when_set() {
         (AUTH_ISSUER, "https://issuer.example"),
         (AUTH_AUDIENCE, "treaty-prod"),
         (HEALTH_ADDR, "0.0.0.0:8081"),
+        (MAX_MESSAGE_BYTES, "65536"),
+        (MAX_STREAMS_PER_CONNECTION, "8"),
+        (HANDSHAKE_TIMEOUT_MS, "2000"),
+        (IDLE_TIMEOUT_MS, "60000"),
+        (KEEPALIVE_INTERVAL_MS, "20000"),
+        (KEEPALIVE_TIMEOUT_MS, "5000"),
     ])
     .unwrap();
+    assert_eq!(
+        config.limits,
+        crate::Limits {
+            max_message_bytes: 65536,
+            max_streams_per_connection: 8,
+            handshake_timeout: Duration::from_millis(2000),
+            idle_timeout: Duration::from_secs(60),
+            keepalive_interval: Duration::from_secs(20),
+            keepalive_timeout: Duration::from_secs(5),
+        }
+    );
     assert_eq!(config.tls.cert, Some(PathBuf::from("/tls/tls.crt")));
     assert_eq!(config.tls.key, Some(PathBuf::from("/tls/tls.key")));
     assert_eq!(config.tls.client_ca, Some(PathBuf::from("/tls/ca.crt")));
@@ -118,6 +135,10 @@ fn each_malformed_value_is_refused_with_its_variable_and_what_it_accepts() {
         (APPROVALS_ADDR, "grpc://approvals:50051", "https:// URL"),
         (AUTH_ISSUER_KEYS, "a.pub,,b.pub", "comma-separated"),
         (HEALTH_ADDR, "health:8081", "IP:PORT"),
+        (MAX_MESSAGE_BYTES, "100", "from 1024"),
+        (MAX_STREAMS_PER_CONNECTION, "0", "above 0"),
+        (IDLE_TIMEOUT_MS, "0", "milliseconds above 0"),
+        (KEEPALIVE_INTERVAL_MS, "30s", "milliseconds"),
         (NOTIFICATION_ADDR, "http://", "https:// URL"),
         (AUDIT_ADDR, "not a url", "https:// URL"),
         (DRAIN_SECONDS, "-1", "whole number of seconds"),

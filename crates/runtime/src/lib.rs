@@ -51,7 +51,7 @@ pub use listener::Peer;
 pub use once::{answer_once, commit_once, replay};
 pub use peer::{PeerError, PeerFailure};
 pub use retry::{RetryPolicy, is_timeout, with_retry};
-pub use server::{Security, Server, Services, announce};
+pub use server::{Limits, Security, Server, Services, announce};
 pub use shutdown::{Shutdown, shutdown_signal};
 pub use telemetry::{init_tracing, request_span};
 pub use wire_errors::WireErrorsLayer;

@@ -3,30 +3,92 @@
 //! record (`0x16`) is TLS, anything else is plaintext HTTP/2 — refused unless plaintext is
 //! allowed. Every connection carries its [`Peer`] into each request's extensions: whether it is
 //! TLS, and which service its verified client certificate names.
+//!
+//! Connections are bounded in time: one that shows nothing within the handshake timeout is
+//! dropped, and one with no open stream for the idle timeout is closed ([`ActivityLayer`]
+//! counts each connection's open streams; its reads end once it has been idle that long).
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
+use tonic::codegen::http;
 use tonic::transport::server::Connected;
 use treaty_auth::ServiceName;
 
 use crate::tls::{ServerTls, service_of};
 
-/// How long a new connection has to show whether it speaks TLS and to finish its handshake.
-const HANDSHAKE: Duration = Duration::from_secs(10);
 /// The first byte of a TLS handshake record.
 const TLS_HANDSHAKE: u8 = 0x16;
 
+/// How long connections may take and stay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    /// To show whether it speaks TLS and finish its handshake.
+    pub(crate) handshake: Duration,
+    /// Without an open stream, before it is closed.
+    pub(crate) idle: Duration,
+}
+
+/// How many streams a connection has open, and since when it has had none.
+#[derive(Debug)]
+pub(crate) struct Activity {
+    open: AtomicUsize,
+    since: Mutex<Instant>,
+}
+
+impl Activity {
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity {
+            open: AtomicUsize::new(0),
+            since: Mutex::new(Instant::now()),
+        })
+    }
+
+    fn touch(&self) {
+        *self.since.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    /// When the connection went idle, if it has no open stream.
+    fn idle_since(&self) -> Option<Instant> {
+        (self.open.load(Ordering::Acquire) == 0)
+            .then(|| *self.since.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// One open stream of a connection, for as long as its response is being sent.
+#[derive(Debug)]
+struct OpenStream(Arc<Activity>);
+
+impl OpenStream {
+    fn open(activity: Arc<Activity>) -> OpenStream {
+        activity.open.fetch_add(1, Ordering::AcqRel);
+        activity.touch();
+        OpenStream(activity)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// What a request knows about the connection it came on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Peer {
     pub remote: Option<SocketAddr>,
     /// Whether the connection is TLS.
@@ -35,21 +97,57 @@ pub struct Peer {
     pub service: Option<ServiceName>,
     /// Whether it presented a client certificate (one naming no service authenticates nothing).
     pub certificate: bool,
+    /// Its open streams ([`ActivityLayer`]).
+    activity: Arc<Activity>,
 }
 
-/// An accepted connection, TLS or plaintext.
-pub(crate) enum Conn {
-    Plain(TcpStream, Peer),
-    Tls(Box<TlsStream<TcpStream>>, Peer),
+/// The bytes of an accepted connection, TLS or plaintext.
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// An accepted connection: its bytes, its peer, and the timer that closes it once idle.
+pub(crate) struct Conn {
+    io: Io,
+    peer: Peer,
+    idle: Duration,
+    timer: Pin<Box<Sleep>>,
+}
+
+impl Conn {
+    fn new(io: Io, peer: Peer, idle: Duration) -> Conn {
+        Conn {
+            io,
+            peer,
+            idle,
+            timer: Box::pin(tokio::time::sleep(idle)),
+        }
+    }
+
+    /// Whether the connection has been idle for the timeout; else sets the timer for when it
+    /// could be.
+    fn idle_out(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            let now = Instant::now();
+            let next = match self.peer.activity.idle_since() {
+                Some(since) if since + self.idle <= now => return true,
+                Some(since) => since + self.idle,
+                None => now + self.idle,
+            };
+            self.timer.as_mut().reset(next);
+        }
+    }
 }
 
 impl Connected for Conn {
     type ConnectInfo = Peer;
 
     fn connect_info(&self) -> Peer {
-        match self {
-            Conn::Plain(_, peer) | Conn::Tls(_, peer) => peer.clone(),
-        }
+        self.peer.clone()
     }
 }
 
@@ -59,9 +157,18 @@ impl AsyncRead for Conn {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s, _) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s, _) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        let this = self.get_mut();
+        let read = match &mut this.io {
+            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        };
+        match read {
+            Poll::Pending if this.idle_out(cx) => {
+                tracing::debug!(remote = ?this.peer.remote, idle = ?this.idle, "closing an idle connection");
+                // The end of the stream: the server closes the connection.
+                Poll::Ready(Ok(()))
+            }
+            other => other,
         }
     }
 }
@@ -72,23 +179,23 @@ impl AsyncWrite for Conn {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s, _) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s, _) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s, _) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s, _) => Pin::new(s.as_mut()).poll_flush(cx),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_flush(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s, _) => Pin::new(s).poll_shutdown(cx),
-            Conn::Tls(s, _) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 
@@ -97,17 +204,91 @@ impl AsyncWrite for Conn {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s, _) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Conn::Tls(s, _) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
-        match self {
-            Conn::Plain(s, _) => s.is_write_vectored(),
-            Conn::Tls(s, _) => s.is_write_vectored(),
+        match &self.io {
+            Io::Plain(s) => s.is_write_vectored(),
+            Io::Tls(s) => s.is_write_vectored(),
         }
+    }
+}
+
+/// Counts each connection's open streams: a request opens one, and it stays open until its
+/// response (a server stream's too) is done or dropped.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ActivityLayer;
+
+impl<S> tower::Layer<S> for ActivityLayer {
+    type Service = CountStreams<S>;
+
+    fn layer(&self, inner: S) -> CountStreams<S> {
+        CountStreams { inner }
+    }
+}
+
+/// See [`ActivityLayer`].
+#[derive(Clone, Debug)]
+pub(crate) struct CountStreams<S> {
+    inner: S,
+}
+
+impl<S, ReqBody, ResBody> tower::Service<http::Request<ReqBody>> for CountStreams<S>
+where
+    S: tower::Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+    S::Future: Send + 'static,
+    ResBody: Send + 'static,
+{
+    type Response = http::Response<Counted<ResBody>>;
+    type Error = S::Error;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<ReqBody>) -> Self::Future {
+        let open = request
+            .extensions()
+            .get::<Peer>()
+            .map(|p| OpenStream::open(p.activity.clone()));
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let response = answer.await?;
+            Ok(response.map(|body| Counted { body, _open: open }))
+        })
+    }
+}
+
+/// A response body that keeps its stream counted as open until it is done or dropped.
+#[derive(Debug)]
+pub(crate) struct Counted<B> {
+    body: B,
+    _open: Option<OpenStream>,
+}
+
+impl<B: http_body::Body + Unpin> http_body::Body for Counted<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -126,7 +307,12 @@ impl tokio_stream::Stream for Incoming {
 
 /// Accepts connections on `listener`: TLS with `tls`, plaintext when `plaintext` (loopback
 /// only; the caller decides). Stops, closing the listener, once the [`Incoming`] is dropped.
-pub(crate) fn incoming(listener: TcpListener, tls: Option<ServerTls>, plaintext: bool) -> Incoming {
+pub(crate) fn incoming(
+    listener: TcpListener,
+    tls: Option<ServerTls>,
+    plaintext: bool,
+    timeouts: Timeouts,
+) -> Incoming {
     let (tx, accepted) = mpsc::channel(256);
     let acceptor = tls.map(|t| TlsAcceptor::from(t.config));
     tokio::spawn(async move {
@@ -145,9 +331,11 @@ pub(crate) fn incoming(listener: TcpListener, tls: Option<ServerTls>, plaintext:
             };
             let (tx, acceptor) = (tx.clone(), acceptor.clone());
             tokio::spawn(async move {
-                let conn =
-                    tokio::time::timeout(HANDSHAKE, open(stream, remote, acceptor, plaintext))
-                        .await;
+                let conn = tokio::time::timeout(
+                    timeouts.handshake,
+                    open(stream, remote, acceptor, plaintext, timeouts.idle),
+                )
+                .await;
                 match conn {
                     Ok(Ok(conn)) => {
                         let _ = tx.send(Ok(conn)).await;
@@ -166,6 +354,7 @@ async fn open(
     remote: SocketAddr,
     acceptor: Option<TlsAcceptor>,
     plaintext: bool,
+    idle: Duration,
 ) -> io::Result<Conn> {
     // Small gRPC frames must not wait for Nagle's algorithm and the peer's delayed ACK.
     stream.set_nodelay(true)?;
@@ -182,17 +371,20 @@ async fn open(
                 tls: true,
                 service: leaf.and_then(|c| service_of(c.as_ref())),
                 certificate: leaf.is_some(),
+                activity: Activity::new(),
             };
-            Ok(Conn::Tls(Box::new(tls), peer))
+            Ok(Conn::new(Io::Tls(Box::new(tls)), peer, idle))
         }
-        (false, _) if plaintext => Ok(Conn::Plain(
-            stream,
+        (false, _) if plaintext => Ok(Conn::new(
+            Io::Plain(stream),
             Peer {
                 remote: Some(remote),
                 tls: false,
                 service: None,
                 certificate: false,
+                activity: Activity::new(),
             },
+            idle,
         )),
         (true, None) => Err(io::Error::other(
             "a TLS handshake on a listener without a certificate",

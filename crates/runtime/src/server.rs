@@ -32,6 +32,36 @@ pub struct Security {
     pub authenticator: Authenticator,
 }
 
+/// What each connection may take: each a `TREATY_*` setting (see [`crate::Config::limits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest request message a service decodes (RESOURCE_EXHAUSTED beyond).
+    pub max_message_bytes: usize,
+    /// The most streams one connection may have open at once.
+    pub max_streams_per_connection: u32,
+    /// How long a new connection has to show whether it speaks TLS and finish its handshake.
+    pub handshake_timeout: Duration,
+    /// How long a connection may stay without an open stream before it is closed.
+    pub idle_timeout: Duration,
+    /// How often an HTTP/2 PING checks that a connection's peer is alive.
+    pub keepalive_interval: Duration,
+    /// How long a PING may go unanswered before the connection is closed.
+    pub keepalive_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 4 * 1024 * 1024,
+            max_streams_per_connection: 100,
+            handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
+            keepalive_interval: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 impl Security {
     /// Plaintext only, no trusted token issuer: every caller is anonymous (loopback only).
     pub fn plaintext() -> Security {
@@ -112,6 +142,7 @@ pub struct Server {
     health_service: HealthServer<HealthService>,
     drain: Duration,
     security: Security,
+    limits: Limits,
     health_listener: Option<TcpListener>,
 }
 
@@ -138,8 +169,19 @@ impl Server {
             health_service,
             drain: Server::DEFAULT_DRAIN,
             security: Security::plaintext(),
+            limits: Limits::default(),
             health_listener: None,
         })
+    }
+
+    /// Bounds each connection with `limits` instead of the defaults.
+    pub fn with_limits(self, limits: Limits) -> Server {
+        Server { limits, ..self }
+    }
+
+    /// The limits it serves with.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Serves with `security` instead of plaintext without authentication.
@@ -211,6 +253,7 @@ impl Server {
             health_service,
             drain,
             security,
+            limits,
             health_listener,
         } = self;
         if security.plaintext && !local_addr.ip().is_loopback() {
@@ -270,9 +313,18 @@ impl Server {
                 );
             }
         };
-        let incoming = crate::listener::incoming(listener, security.tls, security.plaintext);
+        let timeouts = crate::listener::Timeouts {
+            handshake: limits.handshake_timeout,
+            idle: limits.idle_timeout,
+        };
+        let incoming =
+            crate::listener::incoming(listener, security.tls, security.plaintext, timeouts);
         let serving = tonic::transport::Server::builder()
+            .max_concurrent_streams(limits.max_streams_per_connection)
+            .http2_keepalive_interval(Some(limits.keepalive_interval))
+            .http2_keepalive_timeout(Some(limits.keepalive_timeout))
             .trace_fn(request_span)
+            .layer(crate::listener::ActivityLayer)
             .layer(WireErrorsLayer)
             .layer(AuthLayer::new(security.authenticator))
             .add_routes(routes)

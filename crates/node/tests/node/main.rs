@@ -2,5 +2,6 @@
 //! in both process modes — the authorization matrix over every RPC, and the attacks it stops.
 
 mod authorization;
+mod limits;
 mod local;
 mod suite;

@@ -145,10 +145,16 @@ fn the_authorization_table_depends_on_no_grpc_async_or_storage_crate() {
 fn every_tls_listener_and_client_uses_the_one_crypto_provider_ring() {
     let deps = reachable(&metadata(), "treaty");
     assert!(deps.contains("rustls") && deps.contains("ring"), "{deps:?}");
-    let others: Vec<_> = ["aws-lc-rs", "aws-lc-sys", "openssl", "openssl-sys", "native-tls"]
-        .into_iter()
-        .filter(|c| deps.contains(*c))
-        .collect();
+    let others: Vec<_> = [
+        "aws-lc-rs",
+        "aws-lc-sys",
+        "openssl",
+        "openssl-sys",
+        "native-tls",
+    ]
+    .into_iter()
+    .filter(|c| deps.contains(*c))
+    .collect();
     assert!(
         others.is_empty(),
         "one crypto provider in the whole graph (ring); also found {others:?}"
