@@ -11,6 +11,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::stream::StreamLimits;
+
 /// Where the server listens (`IP:PORT`; port 0 picks a free port).
 pub const LISTEN_ADDR: &str = "TREATY_LISTEN_ADDR";
 /// The directory that holds this process's sled databases.
@@ -36,6 +38,15 @@ pub const REQUEST_TIMEOUT_MS: &str = "TREATY_REQUEST_TIMEOUT_MS";
 /// How often the approvals scheduler checks for withdrawals that fall due, in milliseconds.
 pub const SCHEDULER_TICK_MS: &str = "TREATY_SCHEDULER_TICK_MS";
 
+// --- Bounded server streams (`crate::stream`). ---
+/// The encoded bytes one server stream (`Tail`, `Subscribe`) may buffer for a client that
+/// reads slower than the server produces.
+pub const STREAM_BUFFER_BYTES: &str = "TREATY_STREAM_BUFFER_BYTES";
+/// How long a server stream's full buffer waits for its client to read before the stream is
+/// cut off with RESOURCE_EXHAUSTED, in milliseconds.
+pub const STREAM_STALL_MS: &str = "TREATY_STREAM_STALL_MS";
+// --- End of bounded server streams. ---
+
 /// Every `TREATY_*` variable that [`Config::from_lookup`] reads, for deploy checks against manifests.
 pub const VARIABLES: &[&str] = &[
     LISTEN_ADDR,
@@ -50,6 +61,10 @@ pub const VARIABLES: &[&str] = &[
     DRAIN_SECONDS,
     REQUEST_TIMEOUT_MS,
     SCHEDULER_TICK_MS,
+    // --- Bounded server streams. ---
+    STREAM_BUFFER_BYTES,
+    STREAM_STALL_MS,
+    // --- End of bounded server streams. ---
 ];
 
 /// A source of configuration values, so tests pass a map instead of setting process variables.
@@ -161,6 +176,11 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How often the approvals scheduler looks for due withdrawals (`TREATY_SCHEDULER_TICK_MS`, default 1000).
     pub scheduler_tick: Duration,
+    // --- Bounded server streams. ---
+    /// What each server stream may buffer and for how long (`TREATY_STREAM_BUFFER_BYTES`,
+    /// default 1 MiB; `TREATY_STREAM_STALL_MS`, default 30000).
+    pub streams: StreamLimits,
+    // --- End of bounded server streams. ---
 }
 
 impl Default for Config {
@@ -178,6 +198,9 @@ impl Default for Config {
             drain: Duration::from_secs(10),
             request_timeout: Duration::from_millis(5000),
             scheduler_tick: Duration::from_millis(1000),
+            // --- Bounded server streams. ---
+            streams: StreamLimits::default(),
+            // --- End of bounded server streams. ---
         }
     }
 }
@@ -262,6 +285,32 @@ impl Config {
                 },
             )?
             .unwrap_or(d.scheduler_tick),
+            // --- Bounded server streams. ---
+            streams: StreamLimits {
+                buffer_bytes: read(
+                    lookup,
+                    STREAM_BUFFER_BYTES,
+                    "a whole number of bytes above 0 such as 1048576",
+                    |v| match v.parse::<usize>() {
+                        Ok(0) => Err("a stream needs room for at least one byte".to_owned()),
+                        Ok(bytes) => Ok(bytes),
+                        Err(e) => Err(e.to_string()),
+                    },
+                )?
+                .unwrap_or(d.streams.buffer_bytes),
+                stall_timeout: read(
+                    lookup,
+                    STREAM_STALL_MS,
+                    "a whole number of milliseconds above 0 such as 30000",
+                    |v| match v.parse::<u64>() {
+                        Ok(0) => Err("a zero timeout cuts off every client that pauses".to_owned()),
+                        Ok(ms) => Ok(Duration::from_millis(ms)),
+                        Err(e) => Err(e.to_string()),
+                    },
+                )?
+                .unwrap_or(d.streams.stall_timeout),
+            },
+            // --- End of bounded server streams. ---
         })
     }
 
@@ -287,6 +336,13 @@ impl Config {
                 SCHEDULER_TICK_MS,
                 self.scheduler_tick.as_millis().to_string(),
             ),
+            // --- Bounded server streams. ---
+            (STREAM_BUFFER_BYTES, self.streams.buffer_bytes.to_string()),
+            (
+                STREAM_STALL_MS,
+                self.streams.stall_timeout.as_millis().to_string(),
+            ),
+            // --- End of bounded server streams. ---
         ];
         entries
             .into_iter()
