@@ -5,6 +5,8 @@
 //!   clients; stopped and restarted on the same data.
 //! - [`TreatyProcess`]: the real `treaty` binary as a child process, found by
 //!   its `listening on` line, killed when the test drops it (also when it fails).
+//! - [`StalledStream`]: a server stream whose client stops reading (a raw
+//!   HTTP/2 client), for what the server holds for it and how it cuts it off.
 //! - [`eventually`]: the one way to wait for a background effect, with a
 //!   patience that `TREATY_TEST_PATIENCE_SECONDS` can raise on a slow machine.
 //! - Readers of what an error carries ([`violated_fields`], [`reason`],
@@ -15,6 +17,7 @@
 mod node;
 mod patience;
 mod process;
+mod stalled;
 mod status;
 
 pub use node::{StoppedNode, TestNode, start_instant, start_on};
@@ -22,6 +25,7 @@ pub use patience::{
     PATIENCE, PATIENCE_VARIABLE, READY_TIMEOUT, eventually, patience, patience_in, ready_timeout,
 };
 pub use process::TreatyProcess;
+pub use stalled::{Stall, StalledStream};
 pub use status::{date, error_metadata, reason, violated_fields};
 
 /// `message` as a request made by `actor` (the principal recorded on the steps it causes).
