@@ -143,7 +143,13 @@ pub async fn run(
                     approvals: w.peer(role, Role::Approvals).await?,
                     client: w.client,
                 };
-                let api = NotificationApi::new(store, peers, clock.clone(), shutdown.clone());
+                let api = NotificationApi::new(
+                    store,
+                    peers,
+                    clock.clone(),
+                    spec.config.streams,
+                    shutdown.clone(),
+                );
                 services = services.add_service(NotificationServiceServer::new(api));
             }
             Role::Audit => {
@@ -151,6 +157,7 @@ pub async fn run(
                 journals.push((role, store.ledger().clone()));
                 services = services.add_service(AuditServiceServer::new(AuditApi::new(
                     store,
+                    spec.config.streams,
                     shutdown.clone(),
                 )));
             }

@@ -235,6 +235,20 @@ impl<T: prost::Message> StreamSender<T> {
         }
     }
 
+    /// Drops the messages the transport has not taken yet and returns how many it took, so
+    /// a producer that stops (and then [`fail`](Self::fail)s with where to resume) knows
+    /// exactly what its client was handed.
+    pub fn discard(&mut self) -> u64 {
+        let (dropped, taken) = {
+            let mut state = self.shared.lock();
+            state.bytes = 0;
+            (std::mem::take(&mut state.queue), state.taken)
+        };
+        drop(dropped);
+        self.shared.room.notify_one();
+        taken
+    }
+
     /// How many messages the transport has taken: indexes below it have left this buffer.
     pub fn taken(&self) -> u64 {
         self.shared.lock().taken

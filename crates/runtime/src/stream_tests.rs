@@ -189,3 +189,30 @@ async fn flushed_waits_until_the_transport_took_everything_and_never_cuts_off() 
     drop(tx);
     assert_eq!(reader.await.expect("the reader ran"), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn discard_drops_what_the_transport_has_not_taken_and_says_what_it_took() {
+    let (mut tx, mut rx) = bounded::<String>(TEST, limits(100));
+    for n in [10, 11, 12] {
+        tx.send(message(n)).await.expect("room");
+    }
+    assert_eq!(
+        rx.next().await.expect("one").expect("a message"),
+        message(10)
+    );
+    assert_eq!(tx.discard(), 1);
+    assert_eq!(buffered(&tx), (0, 0));
+    tx.fail(TEST.error(
+        Code::Unavailable,
+        "SHUTTING_DOWN",
+        "later",
+        [("afterCursor", "1".to_owned())],
+    ));
+    let status = rx
+        .next()
+        .await
+        .expect("two")
+        .expect_err("the failure, not 11 or 12");
+    assert_eq!(status.code(), Code::Unavailable);
+    assert!(rx.next().await.is_none());
+}
