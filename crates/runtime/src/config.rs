@@ -39,7 +39,7 @@ pub const REQUEST_TIMEOUT_MS: &str = "TREATY_REQUEST_TIMEOUT_MS";
 pub const SCHEDULER_TICK_MS: &str = "TREATY_SCHEDULER_TICK_MS";
 
 // --- Bounded server streams (`crate::stream`). ---
-/// The encoded bytes one server stream (`Tail`, `Subscribe`) may buffer for a client that
+/// The bytes of messages one server stream (`Tail`, `Subscribe`) may buffer for a client that
 /// reads slower than the server produces.
 pub const STREAM_BUFFER_BYTES: &str = "TREATY_STREAM_BUFFER_BYTES";
 /// How long a server stream's full buffer waits for its client to read before the stream is
@@ -178,7 +178,7 @@ pub struct Config {
     pub scheduler_tick: Duration,
     // --- Bounded server streams. ---
     /// What each server stream may buffer and for how long (`TREATY_STREAM_BUFFER_BYTES`,
-    /// default 1 MiB; `TREATY_STREAM_STALL_MS`, default 30000).
+    /// default 256 KiB; `TREATY_STREAM_STALL_MS`, default 30000).
     pub streams: StreamLimits,
     // --- End of bounded server streams. ---
 }
@@ -290,7 +290,7 @@ impl Config {
                 buffer_bytes: read(
                     lookup,
                     STREAM_BUFFER_BYTES,
-                    "a whole number of bytes above 0 such as 1048576",
+                    "a whole number of bytes above 0 such as 262144",
                     |v| match v.parse::<usize>() {
                         Ok(0) => Err("a stream needs room for at least one byte".to_owned()),
                         Ok(bytes) => Ok(bytes),

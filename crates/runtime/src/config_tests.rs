@@ -36,7 +36,7 @@ fn an_empty_environment_gives_the_documented_defaults() {
     assert_eq!(config.drain, Duration::from_secs(10));
     assert_eq!(config.request_timeout, Duration::from_millis(5000));
     // --- Bounded server streams. ---
-    assert_eq!(config.streams.buffer_bytes, 1024 * 1024);
+    assert_eq!(config.streams.buffer_bytes, 256 * 1024);
     assert_eq!(config.streams.stall_timeout, Duration::from_secs(30));
     // --- End of bounded server streams. ---
     assert_eq!(config, Config::default());

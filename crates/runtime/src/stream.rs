@@ -9,9 +9,10 @@
 //! nothing for [`StreamLimits::stall_timeout`], the stream is cut off: the buffered messages
 //! are dropped at once, `send` fails, and the client gets RESOURCE_EXHAUSTED (`ErrorInfo`
 //! reason [`STREAM_STALLED`], in the service's domain) after whatever it had already been
-//! handed. The budget counts messages by their encoded size, so one stream holds at most
-//! `buffer_bytes` plus one message; HTTP/2 flow control and the transport's own buffers come
-//! on top (see the README's configuration table).
+//! handed. The budget counts each message at its [`footprint`] (what it takes in memory, not
+//! only on the wire), so one stream holds at most `buffer_bytes` plus one message; HTTP/2 flow
+//! control and the transport's own buffers come on top (see the README, "Memory of server
+//! streams").
 //!
 //! [`StreamSender::taken`] counts the messages the transport has taken, so a handler that
 //! records what it streamed (a notice's delivery) records only what left this buffer.
@@ -34,7 +35,8 @@ pub const STREAM_STALLED: &str = "STREAM_STALLED";
 /// How much one server stream may hold for its client, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamLimits {
-    /// The encoded bytes of messages that may wait for the transport (`TREATY_STREAM_BUFFER_BYTES`).
+    /// The bytes of messages, at their [`footprint`], that may wait for the transport
+    /// (`TREATY_STREAM_BUFFER_BYTES`).
     pub buffer_bytes: usize,
     /// How long a full buffer waits for the transport to take a message before the stream is
     /// cut off (`TREATY_STREAM_STALL_MS`).
@@ -42,8 +44,9 @@ pub struct StreamLimits {
 }
 
 impl StreamLimits {
-    /// The default buffer: 1 MiB, a dozen of the largest journal entries.
-    pub const DEFAULT_BUFFER_BYTES: usize = 1024 * 1024;
+    /// The default buffer: 256 KiB, three of the largest journal entries or some 340 small ones;
+    /// enough to keep HTTP/2's own 400 KiB send buffer fed, which a client's throughput rests on.
+    pub const DEFAULT_BUFFER_BYTES: usize = 256 * 1024;
     /// The default stall timeout: 30 s, far beyond a pause of a client that still reads.
     pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 }
@@ -66,6 +69,17 @@ pub enum StreamEnded {
     /// The client read nothing for the stall timeout while the buffer was full.
     #[error("the client stopped reading; the stream was cut off")]
     CutOff,
+}
+
+/// What the heap blocks of a message's fields cost beyond their bytes, in all: a small journal
+/// entry (12 strings and byte fields) takes about 760 bytes in memory for 180 encoded.
+const ALLOCATION_OVERHEAD: usize = 256;
+
+/// What `message` is counted as while it waits in a stream's buffer: its encoded size, the size
+/// of its struct and [`ALLOCATION_OVERHEAD`], so a stream of many small messages keeps to its
+/// budget in memory as well as on the wire.
+pub fn footprint<T: prost::Message>(message: &T) -> usize {
+    message.encoded_len() + std::mem::size_of::<T>() + ALLOCATION_OVERHEAD
 }
 
 /// Starts a stream of `service` within `limits`: the producer's half and the half tonic polls.
@@ -113,7 +127,7 @@ impl<T> Shared<T> {
 }
 
 struct State<T> {
-    /// Messages waiting for the transport, with their encoded sizes.
+    /// Messages waiting for the transport, with their footprints.
     queue: VecDeque<(T, usize)>,
     bytes: usize,
     /// Messages accepted by `send` so far.
@@ -172,7 +186,7 @@ impl<T: prost::Message> StreamSender<T> {
     /// and fails with [`StreamEnded::CutOff`]. Fails with [`StreamEnded::ClientGone`] once the
     /// client has gone. A send dropped before it completes sent nothing.
     pub async fn send(&mut self, message: T) -> Result<u64, StreamEnded> {
-        let size = message.encoded_len();
+        let size = footprint(&message);
         let mut message = Some(message);
         loop {
             {
