@@ -7,7 +7,6 @@
 
 use std::pin::Pin;
 
-use prost::Message as _;
 use tokio_stream::Stream;
 use tonic::Status;
 use treaty_ledger::Ledger;
@@ -20,8 +19,9 @@ use crate::wire;
 
 /// The most entries read from the log at a time.
 const BATCH: usize = 256;
-/// The most encoded bytes read from the log at a time (beyond one entry), so what the reader
-/// holds besides the stream's buffer stays small whatever the entries weigh.
+/// The most bytes read from the log at a time (beyond one entry), counted as the stream's
+/// buffer counts them, so what the reader holds besides that buffer stays small whatever the
+/// entries weigh.
 const BATCH_BYTES: usize = 64 * 1024;
 
 pub type TailStream = Pin<Box<dyn Stream<Item = Result<pb::TailResponse, Status>> + Send>>;
@@ -77,7 +77,7 @@ fn read(ledger: &Ledger, after: u64) -> Result<Vec<(u64, pb::TailResponse)>, Aud
         let message = pb::TailResponse {
             entry: Some(wire::entry(&record)),
         };
-        bytes += message.encoded_len();
+        bytes += treaty_runtime::stream::footprint(&message);
         batch.push((record.sequence, message));
         if batch.len() == BATCH || bytes >= BATCH_BYTES {
             break;
