@@ -177,7 +177,13 @@ pub async fn run(
                     approvals: w.peer(role, Role::Approvals).await?,
                     client: w.client,
                 };
-                let api = NotificationApi::new(store, peers, clock.clone(), shutdown.clone());
+                let api = NotificationApi::new(
+                    store,
+                    peers,
+                    clock.clone(),
+                    spec.config.streams,
+                    shutdown.clone(),
+                );
                 services = services.add_service(
                     NotificationServiceServer::new(api).max_decoding_message_size(max),
                 );
@@ -186,8 +192,12 @@ pub async fn run(
                 let store = w.storage(role, AuditStore::open(w.ledger_config(role)))?;
                 journals.push((role, store.ledger().clone()));
                 services = services.add_service(
-                    AuditServiceServer::new(AuditApi::new(store, shutdown.clone()))
-                        .max_decoding_message_size(max),
+                    AuditServiceServer::new(AuditApi::new(
+                        store,
+                        spec.config.streams,
+                        shutdown.clone(),
+                    ))
+                    .max_decoding_message_size(max),
                 );
             }
         }

@@ -11,6 +11,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::stream::StreamLimits;
+
 /// Where the server listens (`IP:PORT`; port 0 picks a free port).
 pub const LISTEN_ADDR: &str = "TREATY_LISTEN_ADDR";
 /// The directory that holds this process's sled databases.
@@ -67,6 +69,15 @@ pub const KEEPALIVE_INTERVAL_MS: &str = "TREATY_KEEPALIVE_INTERVAL_MS";
 /// How long a PING may go unanswered before the connection is closed, in ms.
 pub const KEEPALIVE_TIMEOUT_MS: &str = "TREATY_KEEPALIVE_TIMEOUT_MS";
 
+// --- Bounded server streams (`crate::stream`). ---
+/// The bytes of messages one server stream (`Tail`, `Subscribe`) may buffer for a client that
+/// reads slower than the server produces.
+pub const STREAM_BUFFER_BYTES: &str = "TREATY_STREAM_BUFFER_BYTES";
+/// How long a server stream's full buffer waits for its client to read before the stream is
+/// cut off with RESOURCE_EXHAUSTED, in milliseconds.
+pub const STREAM_STALL_MS: &str = "TREATY_STREAM_STALL_MS";
+// --- End of bounded server streams. ---
+
 /// Every `TREATY_*` variable that [`Config::from_lookup`] reads, for deploy checks against manifests.
 pub const VARIABLES: &[&str] = &[
     LISTEN_ADDR,
@@ -96,6 +107,10 @@ pub const VARIABLES: &[&str] = &[
     IDLE_TIMEOUT_MS,
     KEEPALIVE_INTERVAL_MS,
     KEEPALIVE_TIMEOUT_MS,
+    // --- Bounded server streams. ---
+    STREAM_BUFFER_BYTES,
+    STREAM_STALL_MS,
+    // --- End of bounded server streams. ---
 ];
 
 /// A source of configuration values, so tests pass a map instead of setting process variables.
@@ -220,6 +235,11 @@ pub struct Config {
     /// What each connection may take (`TREATY_MAX_MESSAGE_BYTES`, `TREATY_MAX_STREAMS_PER_CONNECTION`,
     /// `TREATY_HANDSHAKE_TIMEOUT_MS`, `TREATY_IDLE_TIMEOUT_MS`, `TREATY_KEEPALIVE_*_MS`).
     pub limits: crate::Limits,
+    // --- Bounded server streams. ---
+    /// What each server stream may buffer and for how long (`TREATY_STREAM_BUFFER_BYTES`,
+    /// default 256 KiB; `TREATY_STREAM_STALL_MS`, default 30000).
+    pub streams: StreamLimits,
+    // --- End of bounded server streams. ---
 }
 
 /// The files of a listener's TLS.
@@ -276,6 +296,9 @@ impl Default for Config {
             auth: AuthSettings::default(),
             health_addr: None,
             limits: crate::Limits::default(),
+            // --- Bounded server streams. ---
+            streams: StreamLimits::default(),
+            // --- End of bounded server streams. ---
         }
     }
 }
@@ -429,6 +452,32 @@ impl Config {
                 keepalive_timeout: millis(lookup, KEEPALIVE_TIMEOUT_MS)?
                     .unwrap_or(d.limits.keepalive_timeout),
             },
+            // --- Bounded server streams. ---
+            streams: StreamLimits {
+                buffer_bytes: read(
+                    lookup,
+                    STREAM_BUFFER_BYTES,
+                    "a whole number of bytes above 0 such as 262144",
+                    |v| match v.parse::<usize>() {
+                        Ok(0) => Err("a stream needs room for at least one byte".to_owned()),
+                        Ok(bytes) => Ok(bytes),
+                        Err(e) => Err(e.to_string()),
+                    },
+                )?
+                .unwrap_or(d.streams.buffer_bytes),
+                stall_timeout: read(
+                    lookup,
+                    STREAM_STALL_MS,
+                    "a whole number of milliseconds above 0 such as 30000",
+                    |v| match v.parse::<u64>() {
+                        Ok(0) => Err("a zero timeout cuts off every client that pauses".to_owned()),
+                        Ok(ms) => Ok(Duration::from_millis(ms)),
+                        Err(e) => Err(e.to_string()),
+                    },
+                )?
+                .unwrap_or(d.streams.stall_timeout),
+            },
+            // --- End of bounded server streams. ---
         })
     }
 
@@ -505,6 +554,13 @@ impl Config {
                 KEEPALIVE_TIMEOUT_MS,
                 self.limits.keepalive_timeout.as_millis().to_string(),
             ),
+            // --- Bounded server streams. ---
+            (STREAM_BUFFER_BYTES, self.streams.buffer_bytes.to_string()),
+            (
+                STREAM_STALL_MS,
+                self.streams.stall_timeout.as_millis().to_string(),
+            ),
+            // --- End of bounded server streams. ---
         ];
         entries
             .into_iter()

@@ -35,6 +35,10 @@ fn an_empty_environment_gives_the_documented_defaults() {
     assert_eq!(config.audit_addr, None);
     assert_eq!(config.drain, Duration::from_secs(10));
     assert_eq!(config.request_timeout, Duration::from_millis(5000));
+    // --- Bounded server streams. ---
+    assert_eq!(config.streams.buffer_bytes, 256 * 1024);
+    assert_eq!(config.streams.stall_timeout, Duration::from_secs(30));
+    // --- End of bounded server streams. ---
     assert_eq!(config, Config::default());
 }
 
@@ -210,3 +214,28 @@ fn the_process_environment_is_a_lookup() {
     assert_eq!(Env.get("TREATY_SURELY_NOT_SET_ANYWHERE"), None);
     assert!(Env.get("PATH").is_some());
 }
+
+// --- Bounded server streams. ---
+#[test]
+fn the_stream_limits_are_read_and_zero_is_refused() {
+    let config =
+        Config::from_lookup(&[(STREAM_BUFFER_BYTES, "65536"), (STREAM_STALL_MS, "250")]).unwrap();
+    assert_eq!(
+        config.streams,
+        StreamLimits {
+            buffer_bytes: 65536,
+            stall_timeout: Duration::from_millis(250),
+        }
+    );
+    for (var, value, accepted) in [
+        (STREAM_BUFFER_BYTES, "0", "above 0"),
+        (STREAM_BUFFER_BYTES, "1MiB", "whole number of bytes"),
+        (STREAM_STALL_MS, "0", "above 0"),
+        (STREAM_STALL_MS, "30s", "milliseconds"),
+    ] {
+        let message = invalid(var, value).to_string();
+        assert!(message.starts_with(var), "{message}");
+        assert!(message.contains(accepted), "{var}={value}: {message}");
+    }
+}
+// --- End of bounded server streams. ---

@@ -1,5 +1,6 @@
 //! Server plumbing shared by every treaty service and the `treaty` binary: configuration from
-//! `TREATY_*` variables, logging, health, reflection, graceful shutdown and clients to peers.
+//! `TREATY_*` variables, logging, health, reflection, graceful shutdown, clients to peers, and
+//! server streams that hold at most a byte budget for a client ([`stream`]).
 //!
 //! A binary's `main` stays short:
 //!
@@ -35,6 +36,7 @@ mod peer;
 mod retry;
 mod server;
 mod shutdown;
+pub mod stream;
 mod telemetry;
 pub mod tls;
 mod wire_errors;
@@ -53,5 +55,6 @@ pub use peer::{PeerError, PeerFailure};
 pub use retry::{RetryPolicy, is_timeout, with_retry};
 pub use server::{Limits, Security, Server, Services, announce};
 pub use shutdown::{Shutdown, shutdown_signal};
+pub use stream::{BoundedStream, StreamEnded, StreamLimits, StreamSender};
 pub use telemetry::{init_tracing, request_span};
 pub use wire_errors::WireErrorsLayer;

@@ -8,6 +8,8 @@
 //! - Principals: tokens of one test issuer every [`TestNode`] trusts ([`as_user`],
 //!   [`token`]), and channels that present a service's certificate
 //!   ([`TestNode::as_service`]).
+//! - [`StalledStream`]: a server stream whose client stops reading (a raw
+//!   HTTP/2 client), for what the server holds for it and how it cuts it off.
 //! - [`eventually`]: the one way to wait for a background effect, with a
 //!   patience that `TREATY_TEST_PATIENCE_SECONDS` can raise on a slow machine.
 //! - Readers of what an error carries ([`violated_fields`], [`reason`],
@@ -19,6 +21,7 @@ mod node;
 mod patience;
 mod principals;
 mod process;
+mod stalled;
 mod status;
 
 pub use node::{StoppedNode, TestNode, start_instant, start_on};
@@ -30,4 +33,5 @@ pub use principals::{
     test_issuer, test_issuer_public_key, token, token_valid, with_token,
 };
 pub use process::TreatyProcess;
+pub use stalled::{Stall, StalledStream};
 pub use status::{date, error_metadata, reason, violated_fields};

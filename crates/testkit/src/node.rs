@@ -14,7 +14,7 @@ use treaty_proto::approvals::approvals_service_client::ApprovalsServiceClient;
 use treaty_proto::audit::audit_service_client::AuditServiceClient;
 use treaty_proto::notification::notification_service_client::NotificationServiceClient;
 use treaty_proto::registry::registry_service_client::RegistryServiceClient;
-use treaty_runtime::Durability;
+use treaty_runtime::{Config, Durability};
 
 use crate::ready_timeout;
 
@@ -67,6 +67,19 @@ impl TestNode {
     pub async fn start(roles: Vec<Role>) -> TestNode {
         let clock = Arc::new(ManualClock::new(start_instant()));
         started(builder(roles, clock.clone()).start().await, clock)
+    }
+
+    /// Starts `roles` in one process, with a fresh data directory and the test settings
+    /// changed by `change` (a limit under test, say).
+    pub async fn start_configured(roles: Vec<Role>, change: impl FnOnce(&mut Config)) -> TestNode {
+        let clock = Arc::new(ManualClock::new(start_instant()));
+        started(
+            builder(roles, clock.clone())
+                .configure(change)
+                .start()
+                .await,
+            clock,
+        )
     }
 
     /// The address the node listens on.

@@ -4,7 +4,7 @@ use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -21,6 +21,8 @@ use crate::{eventually, ready_timeout};
 pub struct TreatyProcess {
     child: Child,
     addr: SocketAddr,
+    /// What it wrote to stderr, when spawned with [`TreatyProcess::spawn_logged`].
+    log: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 impl TreatyProcess {
@@ -43,15 +45,60 @@ impl TreatyProcess {
         K: AsRef<OsStr>,
         V: AsRef<OsStr>,
     {
-        let exe = exe.as_ref();
+        Self::start(exe.as_ref(), args, env, false)
+    }
+
+    /// [`TreatyProcess::spawn`], keeping the lines it writes to stderr so the test can wait
+    /// for what only its log shows ([`TreatyProcess::logged`]); each line is also copied to
+    /// the test's stderr.
+    pub fn spawn_logged<A, K, V>(
+        exe: impl AsRef<OsStr>,
+        args: impl IntoIterator<Item = A>,
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> TreatyProcess
+    where
+        A: AsRef<OsStr>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        Self::start(exe.as_ref(), args, env, true)
+    }
+
+    fn start<A, K, V>(
+        exe: &OsStr,
+        args: impl IntoIterator<Item = A>,
+        env: impl IntoIterator<Item = (K, V)>,
+        logged: bool,
+    ) -> TreatyProcess
+    where
+        A: AsRef<OsStr>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
         let mut child = Command::new(exe)
             .args(args)
             .env("TREATY_LOG", "warn")
             .envs(env)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if logged {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let log = child.stderr.take().map(|stderr| {
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let lines = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { return };
+                    eprintln!("{line}");
+                    lines.lock().expect("the log").push(line);
+                }
+            });
+            log
+        });
         let stdout = child.stdout.take().expect("stdout is piped");
         // A thread reads the first line (so a silent child cannot hang the
         // test), then drains the rest so the child never blocks on a full pipe.
@@ -66,6 +113,7 @@ impl TreatyProcess {
         let mut process = TreatyProcess {
             child,
             addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            log,
         };
         let line = match line.recv_timeout(ready_timeout()) {
             Ok(Ok(line)) => line,
@@ -107,6 +155,20 @@ impl TreatyProcess {
 
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// How many of the lines it has written to stderr so far contain `text`.
+    ///
+    /// # Panics
+    ///
+    /// When it was not started with [`TreatyProcess::spawn_logged`].
+    pub fn logged(&self, text: &str) -> usize {
+        let log = self
+            .log
+            .as_ref()
+            .expect("a process started with TreatyProcess::spawn_logged");
+        let lines = log.lock().expect("the log");
+        lines.iter().filter(|line| line.contains(text)).count()
     }
 
     /// A channel to it, once its health reports SERVING (polled for at most

@@ -9,6 +9,11 @@ use treaty::commands::{
     withdrawals,
 };
 
+/// jemalloc, with its background thread: what a burst frees (stalled streams cut off, a large
+/// read) goes back to the system within seconds, where glibc's malloc keeps most of it.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

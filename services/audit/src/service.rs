@@ -6,7 +6,7 @@ use tracing::instrument;
 use treaty_auth::{Rpc, Target};
 use treaty_proto::audit as pb;
 use treaty_proto::audit::audit_service_server::AuditService;
-use treaty_runtime::{Caller, Shutdown};
+use treaty_runtime::{Caller, Shutdown, StreamLimits};
 
 use crate::error::AuditError;
 use crate::request;
@@ -18,13 +18,19 @@ use crate::wire;
 #[derive(Clone, Debug)]
 pub struct AuditApi {
     store: AuditStore,
+    streams: StreamLimits,
     shutdown: Shutdown,
 }
 
 impl AuditApi {
-    /// Serves `store`; live `Tail` streams end when `shutdown` triggers.
-    pub fn new(store: AuditStore, shutdown: Shutdown) -> Self {
-        Self { store, shutdown }
+    /// Serves `store`; each `Tail` stream buffers within `streams`, and live ones end when
+    /// `shutdown` triggers.
+    pub fn new(store: AuditStore, streams: StreamLimits, shutdown: Shutdown) -> Self {
+        Self {
+            store,
+            streams,
+            shutdown,
+        }
     }
 }
 
@@ -102,6 +108,7 @@ impl AuditService for AuditApi {
         Ok(Response::new(tail::stream(
             self.store.ledger().clone(),
             request.get_ref().after_sequence,
+            self.streams,
             self.shutdown.clone(),
         )))
     }

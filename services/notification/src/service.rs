@@ -12,7 +12,7 @@ use treaty_ledger::{Clock, Once};
 use treaty_proto::notification as pb;
 use treaty_proto::notification::notification_service_server::NotificationService;
 use treaty_proto::{Violations, fields};
-use treaty_runtime::{Caller, Shutdown, answer_once};
+use treaty_runtime::{Caller, Shutdown, StreamLimits, answer_once};
 
 use crate::error::NotificationError;
 use crate::peers::Peers;
@@ -27,6 +27,7 @@ pub struct NotificationApi {
     store: NotificationStore,
     peers: Peers,
     clock: Arc<dyn Clock>,
+    streams: StreamLimits,
     shutdown: Shutdown,
 }
 
@@ -51,18 +52,20 @@ type BoxStream<T> =
     std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 impl NotificationApi {
-    /// Serves `store`, calling `peers`; `clock` gives "today" and the instants recorded; live
-    /// `Subscribe` streams end on `shutdown`.
+    /// Serves `store`, calling `peers`; `clock` gives "today" and the instants recorded; each
+    /// `Subscribe` stream buffers within `streams`, and live ones end on `shutdown`.
     pub fn new(
         store: NotificationStore,
         peers: Peers,
         clock: Arc<dyn Clock>,
+        streams: StreamLimits,
         shutdown: Shutdown,
     ) -> Self {
         Self {
             store,
             peers,
             clock,
+            streams,
             shutdown,
         }
     }
@@ -134,6 +137,7 @@ impl NotificationService for NotificationApi {
             after: q.after,
             receiver,
             clock: self.clock.clone(),
+            limits: self.streams,
             shutdown: self.shutdown.clone(),
         }
         .start();

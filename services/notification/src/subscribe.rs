@@ -2,6 +2,14 @@
 //! (what was missed), then every notice published later, and record each
 //! notice's first delivery.
 //!
+//! What waits for the subscriber is bounded in bytes
+//! ([`treaty_runtime::stream`]): a subscriber that stops reading is cut off
+//! with RESOURCE_EXHAUSTED once its buffer is full. A delivery is recorded
+//! only for a notice the transport took from that buffer, never for one still
+//! waiting in it or dropped with it; on shutdown the notices not yet taken are
+//! dropped too, so the cursor the subscriber is told to resume after is the
+//! last one it was handed.
+//!
 //! A notice is streamed only once its publication is durable (its journal
 //! entry is at or below the ledger's durable head), so a recipient never sees
 //! a notice that a crash could take back. Each message carries the notice's
@@ -13,20 +21,20 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
-use tonic::Status;
 use treaty_domain::Recipient;
 use treaty_ledger::Clock;
 use treaty_proto::notification as pb;
-use treaty_runtime::{Caller, Shutdown};
+use treaty_runtime::{BoundedStream, Caller, Shutdown, StreamLimits, StreamSender};
 
+use crate::SERVICE;
 use crate::error::NotificationError;
 use crate::store::{NotificationStore, Streamed};
 use crate::wire;
 
 /// Inbox entries read (and streamed) per round.
 const BATCH: usize = 64;
+
+type Sender = StreamSender<pb::SubscribeResponse>;
 
 /// One subscriber's stream.
 #[derive(Debug)]
@@ -40,6 +48,8 @@ pub struct Subscription {
     pub receiver: Option<Caller>,
     /// Stamps `delivered_at`.
     pub clock: Arc<dyn Clock>,
+    /// What the stream may buffer for the subscriber, and for how long.
+    pub limits: StreamLimits,
     pub shutdown: Shutdown,
 }
 
@@ -49,41 +59,57 @@ enum Round {
     More,
     /// Everything durable was streamed; wait for the next durable batch.
     CaughtUp,
-    /// The subscriber went away or the stream failed.
+    /// The subscriber went away or was cut off.
     Stop,
+    /// The service is stopping; tell the subscriber where to resume.
+    ShuttingDown,
+    /// Reading the inbox failed; tell the subscriber why.
+    Failed(NotificationError),
+}
+
+/// A notice put in the stream's buffer this round.
+struct Sent {
+    /// Its index in the stream, to compare with what the transport took.
+    index: u64,
+    cursor: u64,
+    /// Its delivery, when this is the first time it is streamed to the recipient.
+    first: Option<Streamed>,
 }
 
 impl Subscription {
-    /// Starts streaming; the stream ends when the client goes away or the service shuts down.
-    pub fn start(self) -> ReceiverStream<Result<pb::SubscribeResponse, Status>> {
-        let (tx, rx) = mpsc::channel(BATCH);
+    /// Starts streaming; the stream ends when the client goes away, stops reading or the
+    /// service shuts down.
+    pub fn start(self) -> BoundedStream<pb::SubscribeResponse> {
+        let (tx, rx) = treaty_runtime::stream::bounded(SERVICE, self.limits);
         tokio::spawn(self.run(tx));
-        ReceiverStream::new(rx)
+        rx
     }
 
-    async fn run(mut self, tx: mpsc::Sender<Result<pb::SubscribeResponse, Status>>) {
+    async fn run(mut self, mut tx: Sender) {
         let mut durable = self.store.ledger().watch();
         loop {
             let head = *durable.borrow_and_update();
-            let round = match self.round(head, &tx).await {
-                Ok(r) => r,
-                Err(e) => {
-                    let _ = tx.send(Err(e.into())).await;
-                    return;
-                }
+            let round = match self.round(head, &mut tx).await {
+                Ok(round) => round,
+                Err(e) => Round::Failed(e),
             };
             match round {
                 Round::More => continue,
-                Round::Stop => return,
                 Round::CaughtUp => {}
+                Round::Stop => return,
+                Round::ShuttingDown => {
+                    self.shutting_down(tx);
+                    return;
+                }
+                Round::Failed(e) => {
+                    tx.fail(e.into());
+                    return;
+                }
             }
             tokio::select! {
                 changed = durable.changed() => if changed.is_err() { return },
                 () = self.shutdown.triggered() => {
-                    let _ = tx.try_send(Err(NotificationError::ShuttingDown {
-                        after_cursor: self.after,
-                    }
-                    .into()));
+                    self.shutting_down(tx);
                     return;
                 }
                 () = tx.closed() => return,
@@ -91,58 +117,93 @@ impl Subscription {
         }
     }
 
-    /// Streams the durable inbox entries after `self.after` (one batch) and
-    /// records the first deliveries among them.
-    async fn round(
-        &mut self,
-        head: u64,
-        tx: &mpsc::Sender<Result<pb::SubscribeResponse, Status>>,
-    ) -> Result<Round, NotificationError> {
-        let name = self.recipient.name();
-        let entries = self.store.inbox_after(&name, self.after, BATCH)?;
-        let full = entries.len() == BATCH;
-        let mut streamed = Vec::new();
-        let mut blocked = false;
-        for (cursor, notice_id) in entries {
-            let notice = self.store.find_notice(&notice_id)?.ok_or_else(|| {
-                NotificationError::Corrupt(format!("inbox {name} names missing notice {notice_id}"))
-            })?;
-            if notice.journal_sequence > head {
-                blocked = true;
-                break;
+    /// Ends the stream with UNAVAILABLE naming the last cursor the subscriber was handed.
+    fn shutting_down(&self, tx: Sender) {
+        tx.fail(
+            NotificationError::ShuttingDown {
+                after_cursor: self.after,
             }
+            .into(),
+        );
+    }
+
+    /// Streams the durable inbox entries after `self.after` (one batch), waits until the
+    /// transport has taken them, and records the first deliveries among those it took.
+    async fn round(&mut self, head: u64, tx: &mut Sender) -> Result<Round, NotificationError> {
+        let before = self.after;
+        let mut sent = Vec::new();
+        let mut next = self.stream_batch(head, tx, &mut sent).await;
+        if matches!(next, Round::More | Round::CaughtUp) {
+            tokio::select! {
+                flushed = tx.flushed() => if flushed.is_err() { next = Round::Stop },
+                () = self.shutdown.triggered() => next = Round::ShuttingDown,
+            }
+        }
+        let taken = match next {
+            // What was taken is final: the rest was dropped with the stream.
+            Round::More | Round::CaughtUp | Round::Stop => tx.taken(),
+            // Stop here: nothing more may leave than what is recorded below.
+            Round::ShuttingDown | Round::Failed(_) => tx.discard(),
+        };
+        let taken: Vec<Sent> = sent.into_iter().filter(|s| s.index < taken).collect();
+        self.after = taken.last().map_or(before, |s| s.cursor);
+        let delivered: Vec<Streamed> = taken.into_iter().filter_map(|s| s.first).collect();
+        // Only the recipient's own stream delivers; anyone else's only reads.
+        if let Some(receiver) = self.receiver.as_ref().filter(|_| !delivered.is_empty()) {
+            self.store
+                .record_deliveries(receiver, self.recipient, delivered, self.clock.now())
+                .await?;
+        }
+        Ok(next)
+    }
+
+    /// Puts the next batch of durable inbox entries in the stream's buffer, noting each in
+    /// `sent`; says how the round should go on.
+    async fn stream_batch(&self, head: u64, tx: &mut Sender, sent: &mut Vec<Sent>) -> Round {
+        let name = self.recipient.name();
+        let entries = match self.store.inbox_after(&name, self.after, BATCH) {
+            Ok(entries) => entries,
+            Err(e) => return Round::Failed(e),
+        };
+        let full = entries.len() == BATCH;
+        for (cursor, notice_id) in entries {
+            let notice = match self.store.find_notice(&notice_id) {
+                Ok(Some(notice)) => notice,
+                Ok(None) => {
+                    return Round::Failed(NotificationError::Corrupt(format!(
+                        "inbox {name} names missing notice {notice_id}"
+                    )));
+                }
+                Err(e) => return Round::Failed(e),
+            };
+            if notice.journal_sequence > head {
+                return Round::CaughtUp;
+            }
+            let first_time = match self.store.delivery(&notice_id, &name) {
+                Ok(delivery) => delivery.is_some_and(|d| d.delivered_at.is_none()),
+                Err(e) => return Round::Failed(e),
+            };
             let message = pb::SubscribeResponse {
                 cursor,
                 notice: Some(wire::notice(&notice)),
             };
-            let sent = tokio::select! {
-                sent = tx.send(Ok(message)) => sent.is_ok(),
-                () = self.shutdown.triggered() => false,
+            let first = first_time.then(|| Streamed {
+                subject: notice.subject(),
+                notice_id,
+            });
+            let index = tokio::select! {
+                sent = tx.send(message) => match sent {
+                    Ok(index) => index,
+                    Err(_) => return Round::Stop,
+                },
+                () = self.shutdown.triggered() => return Round::ShuttingDown,
             };
-            if !sent {
-                return Ok(Round::Stop);
-            }
-            self.after = cursor;
-            let first_time = self
-                .store
-                .delivery(&notice_id, &name)?
-                .is_some_and(|d| d.delivered_at.is_none());
-            if first_time {
-                streamed.push(Streamed {
-                    subject: notice.subject(),
-                    notice_id,
-                });
-            }
+            sent.push(Sent {
+                index,
+                cursor,
+                first,
+            });
         }
-        if let Some(receiver) = self.receiver.as_ref().filter(|_| !streamed.is_empty()) {
-            self.store
-                .record_deliveries(receiver, self.recipient, streamed, self.clock.now())
-                .await?;
-        }
-        Ok(if full && !blocked {
-            Round::More
-        } else {
-            Round::CaughtUp
-        })
+        if full { Round::More } else { Round::CaughtUp }
     }
 }

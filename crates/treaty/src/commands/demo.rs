@@ -73,6 +73,10 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     };
     println!("treaty demo: the suite is at {endpoint}, each actor with its own token");
     let channel = connect_url(&endpoint, ca.as_deref()).await?;
+    let tls = ca
+        .as_deref()
+        .map(treaty_runtime::tls::ClientTls::load)
+        .transpose()?;
     let facts = Facts::bundled();
 
     // Every state that appears in the bundled data listens, plus the depositary and the Security Council.
@@ -97,8 +101,16 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
             jiff::Timestamp::now().as_second(),
             Minted::TTL,
         );
+        // Each party is its own client, on its own connection (one connection carries at most
+        // TREATY_MAX_STREAMS_PER_CONNECTION streams).
+        let own = treaty_runtime::connect_with(
+            &endpoint,
+            &treaty_runtime::ClientConfig::default(),
+            tls.as_ref(),
+        )
+        .await?;
         tokio::spawn(listen(
-            channel.clone(),
+            own,
             Bearer::new(token),
             r.clone(),
             inboxes.clone(),

@@ -294,3 +294,42 @@ fn a_crate_that_builds_no_unit_test_binary_has_no_unit_tests_to_hide() {
     }
     assert!(checked > 0, "some target sets test = false");
 }
+
+#[test]
+fn every_server_stream_of_a_service_buffers_within_a_byte_budget() {
+    // What a client that stops reading costs is a setting only while every stream goes
+    // through `treaty_runtime::stream::bounded`, never a channel counted in messages.
+    let services = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../services");
+    let mut streaming = 0;
+    for service in std::fs::read_dir(&services).expect("the services directory") {
+        let src = service.expect("a directory entry").path().join("src");
+        let texts: Vec<(std::path::PathBuf, String)> = rust_files(&src)
+            .into_iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(&f).expect("a readable source file");
+                (f, text)
+            })
+            .collect();
+        for (file, text) in &texts {
+            for channel in ["ReceiverStream", "mpsc::channel", "unbounded_channel"] {
+                assert!(
+                    !text.contains(channel),
+                    "{} streams through {channel}; use treaty_runtime::stream::bounded",
+                    file.display()
+                );
+            }
+        }
+        if texts.iter().any(|(_, t)| t.contains("Stream = ")) {
+            streaming += 1;
+            assert!(
+                texts.iter().any(|(_, t)| t.contains("stream::bounded(")),
+                "{} has a server stream but never calls treaty_runtime::stream::bounded",
+                src.display()
+            );
+        }
+    }
+    assert_eq!(
+        streaming, 2,
+        "audit (Tail) and notification (Subscribe) stream"
+    );
+}

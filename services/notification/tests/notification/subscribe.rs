@@ -1,9 +1,14 @@
 //! Subscribing to an inbox: what was missed, then live; resuming after a
-//! cursor; resuming across a restart of the service.
+//! cursor; resuming across a restart of the service; a subscriber that stops
+//! reading.
+
+use std::time::Duration;
 
 use crate::support::*;
+use treaty_node::Role;
 use treaty_proto::notification as pb;
-use treaty_testkit::TestNode;
+use treaty_runtime::StreamLimits;
+use treaty_testkit::{Stall, StalledStream, TestNode};
 
 #[tokio::test]
 async fn a_subscriber_gets_the_notices_it_missed_then_a_live_one() {
@@ -109,4 +114,76 @@ async fn after_a_restart_a_subscriber_resuming_from_its_cursor_gets_exactly_the_
         (4, "apmbc-LV-1-effect"),
         "exactly what was missed, then live"
     );
+}
+
+#[tokio::test]
+async fn a_subscriber_that_stops_reading_is_cut_off_and_only_what_it_was_handed_counts_as_delivered()
+ {
+    let limits = StreamLimits {
+        buffer_bytes: 1024,
+        stall_timeout: Duration::from_millis(200),
+    };
+    let node = TestNode::start_configured(Role::ALL.to_vec(), |c| c.streams = limits).await;
+    let case = approved_ottawa_lt(&node).await;
+    // Notices of 40 KiB: tonic hands each to HTTP/2 on its own (it hands over at 32 KiB).
+    let ids: Vec<String> = (1..=6).map(|i| format!("apmbc-LT-1-long-{i}")).collect();
+    for id in &ids {
+        let mut notice = lt_deposit(id, &case);
+        notice.text = "Circulated in full. ".repeat(2048);
+        publish(&node, id, notice).await.expect("publish");
+    }
+    let fr = || {
+        req(pb::SubscribeRequest {
+            recipient: "states/FR".into(),
+            after_cursor: 0,
+        })
+    };
+    let method = "/treaty.notification.v1.NotificationService/Subscribe";
+    let stalled = StalledStream::open(node.addr(), method, fr(), Stall::Window).await;
+
+    // The stream's round ends only with the cut-off (its client can receive nothing), and
+    // records the deliveries of what the transport took: one notice, held for the window.
+    let delivered = eventually("the deliveries of the cut-off stream", async || {
+        let delivered = delivered_to_fr(&node, &ids).await;
+        (!delivered.is_empty()).then_some(delivered)
+    })
+    .await;
+    assert_eq!(
+        delivered,
+        ids[..1],
+        "the ones left in its buffer are not delivered"
+    );
+
+    let (received, status) = stalled.resume::<pb::SubscribeResponse>().await;
+    let received: Vec<String> = received
+        .into_iter()
+        .map(|m| m.notice.expect("a notice").notice_id)
+        .collect();
+    assert_eq!(received, delivered, "it got exactly what was recorded");
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert_eq!(reason(&status), "STREAM_STALLED");
+
+    // Subscribing again after the last cursor it got delivers the rest.
+    let mut again = subscribe(&node, "states/FR", 1).await;
+    for id in &ids[1..] {
+        assert_eq!(
+            next(&mut again).await.notice.expect("a notice").notice_id,
+            *id
+        );
+    }
+    eventually("every notice delivered", async || {
+        (delivered_to_fr(&node, &ids).await == ids).then_some(())
+    })
+    .await;
+}
+
+/// The notices among `ids` whose delivery to France is recorded, in order.
+async fn delivered_to_fr(node: &TestNode, ids: &[String]) -> Vec<String> {
+    let mut delivered = Vec::new();
+    for id in ids {
+        if delivery(node, id, "states/FR").await.delivered_at.is_some() {
+            delivered.push(id.clone());
+        }
+    }
+    delivered
 }
