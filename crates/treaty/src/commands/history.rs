@@ -37,7 +37,7 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
                 json!({
                     "sequence": e.sequence, "source": e.source, "kind": e.kind, "treaty": e.treaty, "case_id": e.case_id,
                     "occurred_on": json_date(e.occurred_on.as_ref()), "recorded_at": e.recorded_at.as_ref().map(|t| t.to_string()),
-                    "actor": e.actor, "sources": e.sources, "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::String(e.details.clone())),
+                    "actor": e.actor, "principal": e.principal.as_ref().map(principal_json), "sources": e.sources, "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::String(e.details.clone())),
                 })
             })
             .collect();
@@ -52,7 +52,7 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
                 show_date(e.occurred_on.as_ref()),
                 e.treaty.clone(),
                 e.kind.clone(),
-                e.actor.clone(),
+                e.principal.as_ref().map_or_else(|| e.actor.clone(), who),
                 e.sources.first().cloned().unwrap_or_default(),
             ]
         })
@@ -60,7 +60,7 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
     print!(
         "{}",
         table(
-            &["#", "OCCURRED ON", "TREATY", "STEP", "ACTOR", "SOURCE"],
+            &["#", "OCCURRED ON", "TREATY", "STEP", "RECORDED BY", "SOURCE"],
             &rows
         )
     );
@@ -71,4 +71,25 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
         args.state.as_str()
     );
     Ok(())
+}
+
+/// Who recorded a step, in a few words: `lt-mfa (token of treaty, key ed25519-…) via approvals`,
+/// `the approvals service via registry`, `the approvals scheduler`.
+fn who(p: &au::Principal) -> String {
+    match (p.subject.as_str(), p.service.as_str(), p.task.as_str()) {
+        ("", service, "") => format!("the {service} service via {}", p.via),
+        ("", service, task) => format!("the {service} {task}"),
+        ("anonymous", ..) => format!("anonymous via {}", p.via),
+        (subject, ..) => format!(
+            "{subject} (token of {}, key {}) via {}",
+            p.issuer, p.key_id, p.via
+        ),
+    }
+}
+
+fn principal_json(p: &au::Principal) -> Value {
+    json!({
+        "subject": p.subject, "issuer": p.issuer, "key_id": p.key_id,
+        "service": p.service, "task": p.task, "via": p.via,
+    })
 }
