@@ -98,7 +98,6 @@ expect '"status": "MEMBERSHIP_STATUS_WITHDRAWAL_NOTIFIED"' "the registry shows t
 expect '"subject": "un-treaty-section"' "the history names the depositary's token as the deposit's principal"
 expect '"subject": "althingi-clerk"' "the history names the clerk's token as the vote's principal"
 expect 'un-treaty-section (token of treaty, key ed25519-' "treaty history shows who recorded the deposit"
-expect 'the approvals scheduler' "treaty history shows the scheduler recorded the effect"
 expect 'google.rpc.BadRequest' "grpcurl -v prints the field violations of a refusal"
 expect '"reason":"INVALID_FIELDS"' "grpcurl -v prints the ErrorInfo of a refusal"
 if grep -q 'is not recognized' "$work/out"; then
