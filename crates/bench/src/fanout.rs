@@ -64,8 +64,8 @@ pub(super) async fn measure(
     for r in &recipients {
         // Each party is its own client, on its own connection (one connection carries at most
         // TREATY_MAX_STREAMS_PER_CONNECTION streams).
-        let own = treaty_runtime::connect(&suite.url(), &treaty_runtime::ClientConfig::default())
-            .await?;
+        let own =
+            treaty_runtime::connect(&suite.url(), &treaty_runtime::ClientConfig::default()).await?;
         let (tx, mut client) = (tx.clone(), NotificationServiceClient::new(own));
         // The recipient's own stream, which records its deliveries.
         let inbox = Recipient::parse(r).map_err(|e| e.to_string())?;

@@ -109,12 +109,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
             tls.as_ref(),
         )
         .await?;
-        tokio::spawn(listen(
-            own,
-            Bearer::new(token),
-            r.clone(),
-            inboxes.clone(),
-        ));
+        tokio::spawn(listen(own, Bearer::new(token), r.clone(), inboxes.clone()));
     }
     println!(
         "{} recipients subscribed to their inboxes\n",

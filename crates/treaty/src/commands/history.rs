@@ -60,7 +60,14 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
     print!(
         "{}",
         table(
-            &["#", "OCCURRED ON", "TREATY", "STEP", "RECORDED BY", "SOURCE"],
+            &[
+                "#",
+                "OCCURRED ON",
+                "TREATY",
+                "STEP",
+                "RECORDED BY",
+                "SOURCE"
+            ],
             &rows
         )
     );
