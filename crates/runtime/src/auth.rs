@@ -183,6 +183,7 @@ pub(crate) fn package(path: &str) -> &str {
 /// records and whose request ids these are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
+    /// Who the request comes from, as the server authenticated them.
     pub principal: Principal,
     /// The principal as the journal records it (see `Principal::recorded`).
     pub actor: String,
