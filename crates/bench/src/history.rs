@@ -21,8 +21,11 @@ const OTHERS: [&str; 16] = [
 ];
 
 /// Fills an audit log with `n` genuine, hash-chained entries of a source
-/// `bench`, of which exactly [`LT_ENTRIES`] concern Lithuania.
-async fn fill(dir: &Path, n: u64) -> Result<(), BenchError> {
+/// `bench`, of which exactly [`LT_ENTRIES`] concern Lithuania, and returns the
+/// journal's stored bytes (read through the same handle: sled releases its file lock
+/// from a background thread a moment after the last handle goes, so opening the
+/// directory again at once can find it still held).
+async fn fill(dir: &Path, n: u64) -> Result<Vec<Vec<u8>>, BenchError> {
     let mut config = LedgerConfig::new(dir.join("audit"), "audit");
     config.durability = treaty_ledger::Durability::Flush;
     let store = AuditStore::open(config)?;
@@ -70,8 +73,16 @@ async fn fill(dir: &Path, n: u64) -> Result<(), BenchError> {
                 .await?;
         }
     }
+    let values = store
+        .ledger()
+        .db()
+        .open_tree(treaty_ledger::JOURNAL_TREE)?
+        .iter()
+        .values()
+        .map(|v| v.map(|v| v.to_vec()))
+        .collect::<Result<_, _>>()?;
     store.ledger().shutdown().await;
-    Ok(())
+    Ok(values)
 }
 
 struct Child {
@@ -143,16 +154,8 @@ struct Measured {
 
 async fn measure_log(treaty: &Path, n: u64, scale: Scale) -> Result<Measured, BenchError> {
     let dir = tempfile::tempdir()?;
-    fill(dir.path(), n).await?;
-    // The raw SHA-256 baseline over the same stored bytes.
-    let values: Vec<Vec<u8>> = {
-        let db = sled::open(dir.path().join("audit"))?;
-        let log = db.open_tree(treaty_ledger::JOURNAL_TREE)?;
-        log.iter()
-            .values()
-            .map(|v| v.map(|v| v.to_vec()))
-            .collect::<Result<_, _>>()?
-    };
+    // The raw SHA-256 baseline runs over the same stored bytes.
+    let values = fill(dir.path(), n).await?;
     let t = Instant::now();
     let mut sink = 0_u8;
     for v in &values {
