@@ -56,6 +56,7 @@ async fn fill(dir: &Path, n: u64) -> Result<Vec<Vec<u8>>, BenchError> {
             sources: vec!["treaty bench".into()],
             payload: format!("{{\"n\":{seq}}}").into_bytes(),
             origin: None,
+            links: Vec::new(),
         };
         r.hash = r.compute_hash();
         prev = r.hash;

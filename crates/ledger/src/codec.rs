@@ -1,13 +1,31 @@
-//! Format version 1 of a stored record: a hand-rolled, deterministic, length-prefixed
-//! binary encoding (documented in the crate docs, "Record format").
+//! Formats 1 and 2 of a stored record: a hand-rolled, deterministic, length-prefixed binary
+//! encoding (documented in the crate docs, "Record format"). Format 2 is format 1 followed by
+//! the record's links; a record without links is written in format 1, so a journal that never
+//! carries links is byte-for-byte what it always was.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::record::{Hash, Origin, Record, Subject};
+use crate::record::{Hash, Link, Origin, Record, Subject};
 
-/// The only record format this build writes and reads.
+/// The format of a record without links.
 pub(crate) const FORMAT_VERSION: u8 = 1;
+/// The format of a record with links (format 1, then the links).
+pub(crate) const FORMAT_WITH_LINKS: u8 = 2;
+
+/// Whether `byte` is a record format this build reads.
+pub(crate) fn is_record_format(byte: u8) -> bool {
+    byte == FORMAT_VERSION || byte == FORMAT_WITH_LINKS
+}
+
+/// The format `r` is written in.
+pub(crate) fn format_of(r: &Record) -> u8 {
+    if r.links.is_empty() {
+        FORMAT_VERSION
+    } else {
+        FORMAT_WITH_LINKS
+    }
+}
 /// Version byte plus hash.
 pub(crate) const HEADER_LEN: usize = 1 + 32;
 /// Offset of `sequence` inside the stored value.
@@ -67,6 +85,11 @@ pub(crate) fn body_len_hint(r: &Record) -> usize {
         + r.origin
             .as_ref()
             .map_or(0, |o| 4 + o.source.len() + 8 + 64 + 12)
+        + if r.links.is_empty() {
+            0
+        } else {
+            4 + r.links.iter().map(|l| 4 + l.key.len() + 16).sum::<usize>()
+        }
 }
 
 /// Appends the canonical body of `r` (everything except `hash`) to `out`.
@@ -105,6 +128,14 @@ pub(crate) fn write_body(r: &Record, out: &mut Vec<u8>) {
             put_timestamp(out, o.recorded_at);
         }
     }
+    if !r.links.is_empty() {
+        put_len(out, r.links.len());
+        for l in &r.links {
+            put_bytes(out, l.key.as_bytes());
+            out.extend_from_slice(&l.count.to_be_bytes());
+            out.extend_from_slice(&l.prev.to_be_bytes());
+        }
+    }
 }
 
 fn put_len(out: &mut Vec<u8>, len: usize) {
@@ -138,7 +169,7 @@ pub(crate) fn decode(stored: &[u8]) -> Result<Record, String> {
     let Some(&version) = stored.first() else {
         return Err("the stored value is empty".into());
     };
-    if version != FORMAT_VERSION {
+    if !is_record_format(version) {
         return Err(format!("unknown record format version {version}"));
     }
     let mut r = Reader { buf: stored, at: 1 };
@@ -180,6 +211,21 @@ pub(crate) fn decode(stored: &[u8]) -> Result<Record, String> {
     } else {
         None
     };
+    let mut links = Vec::new();
+    if version == FORMAT_WITH_LINKS {
+        let count = r.len()?;
+        if count == 0 {
+            return Err("a format 2 record without links (it is written in format 1)".into());
+        }
+        links.reserve(count.min(64));
+        for _ in 0..count {
+            links.push(Link {
+                key: r.string()?,
+                count: r.u64()?,
+                prev: r.u64()?,
+            });
+        }
+    }
     if r.at != stored.len() {
         return Err(format!(
             "{} trailing bytes after the record",
@@ -199,6 +245,7 @@ pub(crate) fn decode(stored: &[u8]) -> Result<Record, String> {
         sources,
         payload,
         origin,
+        links,
     })
 }
 

@@ -67,12 +67,22 @@ pub struct LedgerConfig {
     pub max_batch: usize,
     /// sled's page cache budget in bytes.
     pub cache_capacity: u64,
+    /// Whether the journal is also an RFC 6962 Merkle tree (see `merkle.rs`): every append
+    /// writes its leaf's hashes in the same transaction, and the tree's roots and proofs can
+    /// be read. The audit service's global log is one.
+    pub merkle: bool,
 }
 
 impl LedgerConfig {
     /// This configuration with `trees` as the caller's trees (a service's tables).
     pub fn with_trees(mut self, trees: &[&str]) -> Self {
         self.trees = trees.iter().map(|t| (*t).to_owned()).collect();
+        self
+    }
+
+    /// This configuration with the journal kept as a Merkle tree.
+    pub fn with_merkle(mut self) -> Self {
+        self.merkle = true;
         self
     }
 
@@ -92,6 +102,7 @@ impl LedgerConfig {
             clock: Arc::new(SystemClock),
             max_batch: Self::DEFAULT_MAX_BATCH,
             cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
+            merkle: false,
         }
     }
 }

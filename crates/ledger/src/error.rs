@@ -74,6 +74,23 @@ pub enum LedgerError {
     #[error("the commit closure panicked; nothing was written")]
     CommitPanicked,
 
+    /// This ledger keeps no Merkle tree ([`LedgerConfig::merkle`](crate::LedgerConfig::merkle)).
+    #[error("this journal keeps no Merkle tree")]
+    NoTree,
+
+    /// A tree size or leaf beyond the durable tree was asked for.
+    #[error("the tree has {size} leaves; {asked} is beyond it")]
+    BeyondTree {
+        /// What was asked for (a size, or a leaf index + 1).
+        asked: u64,
+        /// The durable tree size.
+        size: u64,
+    },
+
+    /// The Merkle tree's stored hashes are damaged or incomplete.
+    #[error("the Merkle tree is damaged: {0}")]
+    Tree(String),
+
     /// The ledger was shut down; no more commits are accepted.
     #[error("the ledger is shut down")]
     Closed,
@@ -93,8 +110,11 @@ impl LedgerError {
             | LedgerError::UnreadableRecord(_)
             | LedgerError::UnreadableAnswer(_)
             | LedgerError::SourceMismatch { .. }
-            | LedgerError::UnsupportedFormat { .. } => true,
+            | LedgerError::UnsupportedFormat { .. }
+            | LedgerError::Tree(_) => true,
             LedgerError::InvalidConfig(_)
+            | LedgerError::NoTree
+            | LedgerError::BeyondTree { .. }
             | LedgerError::UnknownDurability(_)
             | LedgerError::Storage(_)
             | LedgerError::Io { .. }

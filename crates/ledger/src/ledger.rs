@@ -13,6 +13,7 @@ use crate::config::{Durability, LedgerConfig};
 use crate::durable::SyncTargets;
 use crate::error::{Abort, CommitError, LedgerError};
 use crate::job::{CommitJob, Job};
+use crate::merkle::{self, MERKLE_TREE, TreeHashes};
 use crate::once::{self, Answer, KeyReused, Once};
 use crate::open::{check_meta, read_head, validate};
 use crate::record::{Hash, Record};
@@ -68,12 +69,27 @@ impl Ledger {
         let journal = db.open_tree(JOURNAL_TREE)?;
         let requests = db.open_tree(REQUESTS_TREE)?;
         let mut trees = vec![journal, requests];
+        let merkle = if config.merkle {
+            trees.push(db.open_tree(MERKLE_TREE)?);
+            Some(trees.len() - 1)
+        } else {
+            None
+        };
         let mut names = BTreeMap::new();
         for name in &config.trees {
             names.insert(name.clone(), trees.len());
             trees.push(db.open_tree(name)?);
         }
         let head = read_head(&trees[0])?;
+        if let Some(m) = merkle {
+            let added = merkle::backfill(&trees[0], &trees[m], head.0)?;
+            if added > 0 {
+                tracing::info!(
+                    leaves = added,
+                    "hashed journal entries into the Merkle tree"
+                );
+            }
+        }
         db.flush()?;
         let sync = match config.durability {
             Durability::Flush => None,
@@ -87,6 +103,7 @@ impl Ledger {
             names,
             source: config.source.clone(),
             clock: config.clock.clone(),
+            merkle,
         });
         let shared = Arc::new(Shared::new(head));
         let (jobs, receiver) = mpsc::channel();
@@ -306,6 +323,99 @@ impl Ledger {
     /// Checks the whole chain up to the durable head and reports the first problem.
     pub fn verify(&self) -> Result<VerifyReport, LedgerError> {
         verify::verify(self.journal(), self.head())
+    }
+
+    /// The Merkle tree's hashes, if this ledger keeps one.
+    fn hashes(&self) -> Result<TreeHashes<'_>, LedgerError> {
+        let layout = &self.inner.layout;
+        layout
+            .merkle
+            .map(|m| TreeHashes(&layout.trees[m]))
+            .ok_or(LedgerError::NoTree)
+    }
+
+    /// `size` if the durable tree has at least that many leaves.
+    fn within(&self, size: u64) -> Result<u64, LedgerError> {
+        let durable = self.head().0;
+        if size > durable {
+            return Err(LedgerError::BeyondTree {
+                asked: size,
+                size: durable,
+            });
+        }
+        Ok(size)
+    }
+
+    /// The RFC 6962 root hash of the tree of the first `size` leaves (records `1..=size`),
+    /// which must all be durable.
+    pub fn tree_root(&self, size: u64) -> Result<Hash, LedgerError> {
+        let hashes = self.hashes()?;
+        let size = self.within(size)?;
+        tlog_tiles::tree_hash(size, &hashes)
+            .map(|h| h.0)
+            .map_err(|e| LedgerError::Tree(format!("the root of size {size}: {e}")))
+    }
+
+    /// The stored leaf hash of leaf `index` (record `index + 1`), which must be durable.
+    pub fn leaf_hash(&self, index: u64) -> Result<Hash, LedgerError> {
+        let hashes = self.hashes()?;
+        self.within(index.saturating_add(1))?;
+        hashes
+            .at(0, index)?
+            .ok_or_else(|| LedgerError::Tree(format!("leaf {index} has no stored hash")))
+    }
+
+    /// The RFC 6962 inclusion proof of leaf `index` in the tree of size `size`, leaf-side first.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
+        let hashes = self.hashes()?;
+        let size = self.within(size)?;
+        if index >= size {
+            return Err(LedgerError::BeyondTree {
+                asked: index.saturating_add(1),
+                size,
+            });
+        }
+        tlog_tiles::prove_record(size, index, &hashes)
+            .map(|p| p.into_iter().map(|h| h.0).collect())
+            .map_err(|e| LedgerError::Tree(format!("the proof of leaf {index} in {size}: {e}")))
+    }
+
+    /// The RFC 6962 consistency proof from the tree of size `first` to the tree of size
+    /// `second` (`0 < first <= second`, both durable).
+    pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, LedgerError> {
+        let hashes = self.hashes()?;
+        let second = self.within(second)?;
+        if first == 0 || first > second {
+            return Err(LedgerError::BeyondTree {
+                asked: first,
+                size: second,
+            });
+        }
+        tlog_tiles::prove_tree(second, first, &hashes)
+            .map(|p| p.into_iter().map(|h| h.0).collect())
+            .map_err(|e| LedgerError::Tree(format!("the proof from {first} to {second}: {e}")))
+    }
+
+    /// Checks every stored hash of the Merkle tree up to the durable head: each leaf hash
+    /// against its record's stored bytes, each subtree hash against its children. The
+    /// first problem found, if any, by leaf index.
+    pub fn verify_tree(&self) -> Result<Option<(u64, String)>, LedgerError> {
+        let hashes = self.hashes()?;
+        let head = self.head().0;
+        for (n, item) in (0_u64..).zip(self.journal().range(codec::key(1)..=codec::key(head))) {
+            let (_, value) = item?;
+            if let Some(problem) = merkle::check_leaf(&hashes, n, &value)? {
+                return Ok(Some((n, problem)));
+            }
+        }
+        let leaves = hashes.leaves()?;
+        if leaves < head {
+            return Ok(Some((
+                leaves,
+                format!("leaf {leaves} has no stored hashes"),
+            )));
+        }
+        Ok(None)
     }
 
     /// Counters of the writer's work (commits, rejections, appends, durable batches).

@@ -14,13 +14,13 @@
 //! hash ([`GENESIS`] for sequence 1), and its hash is SHA-256 over its canonical body, so
 //! [`Ledger::verify`] finds any altered, missing or reordered entry.
 //!
-//! # Record format (version 1)
+//! # Record format (versions 1 and 2)
 //!
 //! Journal keys are the sequence as big-endian `u64` (byte order is sequence order). A
 //! stored value is
 //!
 //! ```text
-//! [format version: u8 = 1][hash: 32 bytes][canonical body]
+//! [format version: u8 = 1 or 2][hash: 32 bytes][canonical body]
 //! ```
 //!
 //! and `hash = SHA-256(canonical body)`. The body starts with fields at fixed offsets, so
@@ -39,7 +39,11 @@
 //! | `sources` | `u32` BE count, then that many str |
 //! | `payload` | bytes |
 //! | `origin` | opt (str `source`, `u64` BE `sequence`, 32 bytes `prev_hash`, 32 bytes `hash`, timestamp `recorded_at`) |
+//! | `links` (format 2 only) | `u32` BE count ≥ 1, then that many (str `key`, `u64` BE `count`, `u64` BE `prev`) |
 //!
+//! A record is written in format 2 exactly when it has [`Link`]s (only the audit service's
+//! global log gives records links: each subject's back-pointer), so every journal without
+//! links is format 1 throughout, as it always was.
 //! where *str* and *bytes* are a `u32` big-endian length and then the bytes (str is
 //! UTF-8); *opt X* is a byte `0` (absent) or `1` followed by X; *date* is year `i16` BE,
 //! month `u8`, day `u8`; *timestamp* is seconds since the Unix epoch `i64` BE and
@@ -97,6 +101,16 @@
 //! ledger is poisoned: later commits get [`LedgerError::Poisoned`] until the process
 //! restarts, because retrying an fsync after a failure can falsely succeed.
 //!
+//! # The journal as a Merkle tree
+//!
+//! A ledger opened with [`LedgerConfig::merkle`] is also an RFC 6962 Merkle tree whose leaf
+//! `n` is the stored value of record `n + 1`; [`Txn::append`] writes the leaf's tree hashes in
+//! the record's own transaction (the `sumdb/tlog` layout, via `tlog_tiles`; about two hashes
+//! per leaf in [`MERKLE_TREE`]), and [`Ledger::tree_root`], [`Ledger::inclusion_proof`] and
+//! [`Ledger::consistency_proof`] read durable leaves only. [`Ledger::verify_tree`] checks
+//! every stored hash against the record bytes and its children. A journal opened with it for
+//! the first time has its existing entries hashed in.
+//!
 //! # Opening
 //!
 //! [`Ledger::open`] reads only the last journal entry to find the head, so start-up time
@@ -111,6 +125,7 @@ mod durable;
 mod error;
 mod job;
 mod ledger;
+mod merkle;
 mod once;
 mod open;
 mod record;
@@ -124,8 +139,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Durability, LedgerConfig};
 pub use error::{Abort, CommitError, LedgerError};
 pub use ledger::{JOURNAL_TREE, Ledger, META_TREE, REQUESTS_TREE};
+pub use merkle::MERKLE_TREE;
 pub use once::{Answer, Fingerprint, KeyReused, Once, RequestKey};
-pub use record::{GENESIS, Hash, NewRecord, Origin, Record, Subject};
+pub use record::{GENESIS, Hash, Link, NewRecord, Origin, Record, Subject};
 pub use records::Records;
 pub use txn::Txn;
 pub use verify::{Problem, ProblemKind, VerifyReport};

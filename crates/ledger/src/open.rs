@@ -6,10 +6,17 @@ use sled::Tree;
 use crate::codec;
 use crate::config::LedgerConfig;
 use crate::error::LedgerError;
-use crate::ledger::{JOURNAL_TREE, META_TREE};
+use crate::ledger::{JOURNAL_TREE, META_TREE, REQUESTS_TREE};
+use crate::merkle::MERKLE_TREE;
 use crate::record::{GENESIS, Hash};
 
-const RESERVED_TREES: [&str; 3] = [JOURNAL_TREE, META_TREE, "__sled__default"];
+const RESERVED_TREES: [&str; 5] = [
+    JOURNAL_TREE,
+    META_TREE,
+    REQUESTS_TREE,
+    MERKLE_TREE,
+    "__sled__default",
+];
 
 /// Refuses a configuration that cannot work.
 pub(crate) fn validate(config: &LedgerConfig) -> Result<(), LedgerError> {
@@ -71,8 +78,8 @@ pub(crate) fn read_head(journal: &Tree) -> Result<(u64, Hash), LedgerError> {
     };
     let sequence =
         codec::parse_key(&key).ok_or_else(|| corrupt(0, "the last key is not 8 bytes"))?;
-    if value.len() < codec::FIXED_LEN || value[0] != codec::FORMAT_VERSION {
-        return Err(corrupt(sequence, "the last entry is not a format-1 record"));
+    if value.len() < codec::FIXED_LEN || !codec::is_record_format(value[0]) {
+        return Err(corrupt(sequence, "the last entry is not a stored record"));
     }
     if codec::peek_sequence(&value) != Some(sequence) {
         return Err(corrupt(

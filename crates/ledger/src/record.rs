@@ -41,6 +41,8 @@ pub struct NewRecord {
     pub payload: Vec<u8>,
     /// Set only by the audit service: the source journal entry this record copies.
     pub origin: Option<Origin>,
+    /// Set only by the audit service: where this record stands in each subject's history.
+    pub links: Vec<Link>,
 }
 
 impl Subject {
@@ -82,6 +84,12 @@ impl NewRecord {
         self.payload = payload;
         self
     }
+
+    /// The record's subject links (the audit service's global log; sorted by key).
+    pub fn links(mut self, links: Vec<Link>) -> NewRecord {
+        self.links = links;
+        self
+    }
 }
 
 /// Where a record of the audit service's global log came from: the source service's own
@@ -100,7 +108,21 @@ pub struct Origin {
     pub recorded_at: Timestamp,
 }
 
-/// A stored record (format version 1). This is its own type, separate from protobuf and
+/// One subject's back-pointer in a record of the audit service's global log: the record is
+/// the `count`-th of the subject `key`, and the one before it is at sequence `prev` (`0`
+/// when this is the first). Following `prev` from a subject's committed head visits every
+/// record of the subject, so a history with one left out does not link up.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Link {
+    /// The subject, as the domain names it (e.g. `state/LT`).
+    pub key: String,
+    /// How many records of the subject there are up to and including this one (from 1).
+    pub count: u64,
+    /// The sequence of the subject's previous record, `0` when there is none.
+    pub prev: u64,
+}
+
+/// A stored record (format version 1, or 2 when it has links). This is its own type, separate from protobuf and
 /// domain types; see the crate documentation for its byte layout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
@@ -124,6 +146,9 @@ pub struct Record {
     pub payload: Vec<u8>,
     /// The source journal entry this record copies (global log only).
     pub origin: Option<Origin>,
+    /// Each subject's back-pointer (global log only; sorted by key). A record with links is
+    /// stored in format 2.
+    pub links: Vec<Link>,
 }
 
 impl Record {
@@ -156,6 +181,7 @@ impl Record {
             sources: self.sources.clone(),
             payload: self.payload.clone(),
             origin: None,
+            links: Vec::new(),
         })
     }
 
@@ -163,7 +189,7 @@ impl Record {
     /// as is (it is not recomputed).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(codec::HEADER_LEN + codec::body_len_hint(self));
-        out.push(codec::FORMAT_VERSION);
+        out.push(codec::format_of(self));
         out.extend_from_slice(&self.hash);
         codec::write_body(self, &mut out);
         out
@@ -181,7 +207,7 @@ impl Record {
     /// Fills in `hash` from the contents and returns the stored value.
     pub(crate) fn seal(&mut self) -> Vec<u8> {
         let mut out = Vec::with_capacity(codec::HEADER_LEN + codec::body_len_hint(self));
-        out.push(codec::FORMAT_VERSION);
+        out.push(codec::format_of(self));
         out.extend_from_slice(&GENESIS);
         codec::write_body(self, &mut out);
         let hash: Hash = Sha256::digest(&out[codec::HEADER_LEN..]).into();

@@ -6,6 +6,7 @@ use sled::transaction::{TransactionalTree, UnabortableTransactionError};
 
 use crate::clock::Clock;
 use crate::codec;
+use crate::merkle::{self, LeafFailure};
 use crate::record::{Hash, NewRecord, Record};
 
 /// One run of a commit closure: sled's transactional views of the caller's trees plus the
@@ -13,6 +14,7 @@ use crate::record::{Hash, NewRecord, Record};
 /// more than once; each run gets a fresh `Txn`.
 pub struct Txn<'a> {
     views: &'a [TransactionalTree],
+    merkle: Option<usize>,
     names: &'a BTreeMap<String, usize>,
     source: &'a str,
     clock: &'a dyn Clock,
@@ -32,10 +34,12 @@ impl std::fmt::Debug for Txn<'_> {
 }
 
 impl<'a> Txn<'a> {
-    /// `views[0]` is the journal, `views[1]` the remembered answers; caller trees are at
-    /// the indexes in `names`.
+    /// `views[0]` is the journal, `views[1]` the remembered answers, `views[merkle]` the
+    /// Merkle tree's hashes if the ledger keeps one; caller trees are at the indexes in
+    /// `names`.
     pub(crate) fn new(
         views: &'a [TransactionalTree],
+        merkle: Option<usize>,
         names: &'a BTreeMap<String, usize>,
         source: &'a str,
         clock: &'a dyn Clock,
@@ -43,6 +47,7 @@ impl<'a> Txn<'a> {
     ) -> Self {
         Self {
             views,
+            merkle,
             names,
             source,
             clock,
@@ -89,8 +94,24 @@ impl<'a> Txn<'a> {
             sources: record.sources,
             payload: record.payload,
             origin: record.origin,
+            links: record.links,
         };
         let value = stored.seal();
+        if let Some(m) = self.merkle {
+            match merkle::append_leaf(&self.views[m], sequence - 1, &value) {
+                Ok(()) => {}
+                // Reported when the closure returns; the commit cannot succeed.
+                Err(LeafFailure::Storage(e)) => {
+                    self.failure.get_or_insert(e);
+                }
+                Err(LeafFailure::Tree(detail)) => {
+                    self.failure
+                        .get_or_insert(UnabortableTransactionError::Storage(
+                            sled::Error::ReportableBug(detail),
+                        ));
+                }
+            }
+        }
         if let Err(e) = self.views[0].insert(&codec::key(sequence)[..], value) {
             // Reported when the closure returns; the commit cannot succeed.
             self.failure.get_or_insert(e);

@@ -187,10 +187,9 @@ fn check_segment(journal: &Tree, from: u64, to: u64) -> Result<Segment, LedgerEr
             segment.problem = problem(expected, ProblemKind::Missing, detail);
             return Ok(segment);
         }
-        if value.len() < codec::FIXED_LEN || value[0] != codec::FORMAT_VERSION {
+        if value.len() < codec::FIXED_LEN || !codec::is_record_format(value[0]) {
             let detail = format!(
-                "entry {sequence} is not a format-{} record ({} bytes, version byte {:?})",
-                codec::FORMAT_VERSION,
+                "entry {sequence} is not a stored record ({} bytes, version byte {:?})",
                 value.len(),
                 value.first()
             );
@@ -251,6 +250,7 @@ mod tests {
                 sources: vec![],
                 payload: sequence.to_be_bytes().to_vec(),
                 origin: None,
+                links: Vec::new(),
             };
             tree.insert(codec::key(sequence), record.seal()).unwrap();
             prev = record.hash;

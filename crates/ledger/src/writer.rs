@@ -34,6 +34,8 @@ pub(crate) struct Layout {
     pub(crate) names: BTreeMap<String, usize>,
     pub(crate) source: String,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The index in `trees` of the Merkle tree's hashes, if the ledger keeps one.
+    pub(crate) merkle: Option<usize>,
 }
 
 /// Counters of the writer's work, see [`Ledger::stats`](crate::Ledger::stats).
@@ -278,7 +280,14 @@ impl Writer {
                     continue;
                 }
                 let halt = |panicked| ConflictableTransactionError::Abort(Halt { at, panicked });
-                let mut txn = Txn::new(views, &layout.names, &layout.source, &*layout.clock, head);
+                let mut txn = Txn::new(
+                    views,
+                    layout.merkle,
+                    &layout.names,
+                    &layout.source,
+                    &*layout.clock,
+                    head,
+                );
                 let Ok(step) = catch_unwind(AssertUnwindSafe(|| job.run(&mut txn))) else {
                     return Err(halt(true));
                 };

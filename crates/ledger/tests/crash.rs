@@ -31,12 +31,33 @@ const TASKS: u64 = 8;
 const ROUNDS: u64 = 20;
 const ONCE_ROUNDS: u64 = 100;
 
+/// The journal is also a Merkle tree, so every kill also checks that leaf and tree hashes
+/// are never left apart.
 fn config(dir: &Path, durability: Durability) -> LedgerConfig {
     LedgerConfig {
         durability,
         trees: vec![STATE.to_owned()],
-        ..LedgerConfig::new(dir, "crash")
+        ..LedgerConfig::new(dir, "crash").with_merkle()
     }
+}
+
+/// Opens the killed writer's database after the kill, before the ledger does (opening
+/// would hash in leaves missing from the tree): every journal entry has its tree hashes, and
+/// there are none without an entry. Then the ledger checks every stored hash.
+fn open_after_kill(dir: &Path, context: &str) -> Ledger {
+    {
+        let db = sled::open(dir).unwrap();
+        let entries = db.open_tree(treaty_ledger::JOURNAL_TREE).unwrap().len() as u64;
+        let hashes = db.open_tree(treaty_ledger::MERKLE_TREE).unwrap().len() as u64;
+        assert_eq!(
+            hashes,
+            tlog_tiles::stored_hash_count(entries),
+            "{entries} entries and {hashes} tree hashes after the kill ({context})"
+        );
+    }
+    let ledger = Ledger::open(config(dir, Durability::Flush)).unwrap();
+    assert_eq!(ledger.verify_tree().unwrap(), None, "({context})");
+    ledger
 }
 
 fn task_key(task: u64) -> String {
@@ -274,7 +295,7 @@ fn every_request_acknowledged_once_survives_sigkill_even_when_two_copies_race() 
                 );
             }
         }
-        let ledger = Ledger::open(config(dir.path(), Durability::Flush)).unwrap();
+        let ledger = open_after_kill(dir.path(), &context);
         let report = ledger.verify().unwrap();
         assert!(report.is_clean(), "{report:?} ({context})");
         let mut journaled: BTreeMap<String, u64> = BTreeMap::new();
@@ -354,7 +375,7 @@ fn every_acknowledged_append_survives_sigkill_of_the_writing_process() {
             }
         }
 
-        let ledger = Ledger::open(config(dir.path(), Durability::Flush)).unwrap();
+        let ledger = open_after_kill(dir.path(), &context);
         let report = ledger.verify().unwrap();
         assert!(report.is_clean(), "{report:?} ({context})");
         let head = ledger.head().0;

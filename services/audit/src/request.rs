@@ -156,6 +156,7 @@ fn entry(v: &mut Violations, source: &str, i: usize, e: &pb::SourceEntry) -> Opt
         sources: e.sources.clone(),
         payload: e.payload.clone(),
         origin: None,
+        links: Vec::new(),
     })
 }
 

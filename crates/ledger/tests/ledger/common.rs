@@ -40,6 +40,7 @@ pub fn record(payload: &[u8]) -> NewRecord {
         sources: vec!["https://treaties.un.org/".to_owned()],
         payload: payload.to_vec(),
         origin: None,
+        links: Vec::new(),
     }
 }
 

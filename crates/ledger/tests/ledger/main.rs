@@ -5,6 +5,7 @@
 mod commit;
 mod common;
 mod journal;
+mod merkle;
 mod once;
 mod record;
 mod verify;

@@ -30,6 +30,7 @@ fn compute_hash_of_a_record_rebuilt_from_its_fields_equals_the_stored_hash() {
         sources: stored.sources.clone(),
         payload: stored.payload.clone(),
         origin: None,
+        links: Vec::new(),
     };
     assert_eq!(rebuilt.compute_hash(), stored.hash);
     assert_eq!(ledger.get(1).unwrap().unwrap().prev_hash, GENESIS);
@@ -80,6 +81,7 @@ fn origin_record_rebuilds_the_sources_chain_from_the_global_log() {
                 hash: original.hash,
                 recorded_at: original.recorded_at,
             }),
+            links: Vec::new(),
         };
         audit
             .commit_blocking(move |txn| -> Result<u64, Abort<()>> { Ok(txn.append(copy.clone())) })
@@ -129,6 +131,8 @@ fn arb_record() -> impl Strategy<Value = Record> {
             recorded_at,
         },
     );
+    let link = (text(), any::<u64>(), any::<u64>())
+        .prop_map(|(key, count, prev)| treaty_ledger::Link { key, count, prev });
     let date = (-9999i16..=9999, 1i8..=12, 1i8..=28)
         .prop_map(|(y, m, d)| jiff::civil::Date::new(y, m, d).unwrap());
     (
@@ -143,6 +147,7 @@ fn arb_record() -> impl Strategy<Value = Record> {
             proptest::collection::vec(text(), 0..4),
             proptest::collection::vec(any::<u8>(), 0..64),
             proptest::option::of(origin),
+            proptest::collection::vec(link, 0..3),
         ),
     )
         .prop_map(
@@ -150,7 +155,7 @@ fn arb_record() -> impl Strategy<Value = Record> {
                 (sequence, prev_hash, hash, source, kind),
                 (state, treaty, case),
                 (actor, occurred_on, recorded_at),
-                (sources, payload, origin),
+                (sources, payload, origin, links),
             )| Record {
                 sequence,
                 prev_hash,
@@ -168,6 +173,7 @@ fn arb_record() -> impl Strategy<Value = Record> {
                 sources,
                 payload,
                 origin,
+                links,
             },
         )
 }

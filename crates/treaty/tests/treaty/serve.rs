@@ -34,6 +34,7 @@ fn entry(sequence: u64, prev_hash: [u8; 32]) -> treaty_ledger::Record {
         sources: vec!["https://icblcmc.org/our-impact/tonga-becomes-the-166th-state-party-to-the-mine-ban-treaty".into()],
         payload: b"{}".to_vec(),
         origin: None,
+        links: Vec::new(),
     };
     r.hash = r.compute_hash();
     r

@@ -159,6 +159,7 @@ async fn fill(dir: &Path, n: u64) {
             payload: format!("{{\"n\":{sequence},\"pad\":\"{}\"}}", "x".repeat(PAYLOAD))
                 .into_bytes(),
             origin: None,
+            links: Vec::new(),
         };
         record.hash = record.compute_hash();
         prev = record.hash;

@@ -76,6 +76,7 @@ fn forged_next(sequence: u64, prev_hash: &[u8], source: &str) -> Record {
         sources: vec!["a forged source".into()],
         payload: br#"{"note":"Lithuania rejoined"}"#.to_vec(),
         origin: None,
+        links: Vec::new(),
     };
     record.hash = record.compute_hash();
     record

@@ -34,6 +34,7 @@ async fn journal(source: &str, steps: &[(&str, &str, &str)]) -> Vec<Record> {
             sources: vec!["https://example.org/source".to_owned()],
             payload: br#"{"note":"test"}"#.to_vec(),
             origin: None,
+            links: Vec::new(),
         };
         ledger
             .commit(move |txn| {

@@ -1,0 +1,3 @@
+//! The transparency crate's tests: one binary.
+
+mod vectors;
