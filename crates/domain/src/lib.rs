@@ -96,6 +96,7 @@
 mod calendar;
 mod clause;
 mod error;
+mod history;
 mod ids;
 mod membership;
 mod notice;
@@ -109,6 +110,7 @@ mod withdrawal;
 pub use calendar::{add_months, first_day_of_month_after, today};
 pub use clause::{ConflictPeriod, Effect, RunsFrom, WithdrawalClause, effect};
 pub use error::{DomainError, TransitionError};
+pub use history::{HistoryKey, histories};
 pub use ids::{CaseId, StateCode, TreatyId};
 pub use membership::{ConsentKind, EntryIntoForceRule, MembershipPeriod};
 pub use notice::{

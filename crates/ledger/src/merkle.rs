@@ -92,6 +92,21 @@ pub(crate) fn append_leaf(
     Ok(())
 }
 
+/// The root of the tree of `size` leaves as a commit sees it.
+pub(crate) fn txn_root(view: &TransactionalTree, size: u64) -> Result<Hash, LeafFailure> {
+    let reader = TxnHashes {
+        view,
+        failure: RefCell::new(None),
+    };
+    match tlog_tiles::tree_hash(size, &reader) {
+        Ok(h) => Ok(h.0),
+        Err(e) => Err(match reader.failure.into_inner() {
+            Some(e) => LeafFailure::Storage(e),
+            None => LeafFailure::Tree(format!("the root of size {size}: {e}")),
+        }),
+    }
+}
+
 /// Stored hashes read outside a commit.
 pub(crate) struct TreeHashes<'a>(pub(crate) &'a Tree);
 

@@ -140,6 +140,33 @@ impl<'a> Txn<'a> {
         Ok(())
     }
 
+    /// The record at `sequence` as this transaction sees the journal: durable records, those
+    /// applied by earlier batches, and those appended earlier in this batch.
+    pub fn record(&self, sequence: u64) -> Result<Option<Record>, UnabortableTransactionError> {
+        match self.views[0].get(codec::key(sequence))? {
+            None => Ok(None),
+            Some(value) => Record::decode(&value).map(Some).map_err(|e| {
+                UnabortableTransactionError::Storage(sled::Error::Unsupported(e.to_string()))
+            }),
+        }
+    }
+
+    /// The Merkle root over every record up to and including this transaction's appends so
+    /// far, for a ledger that keeps a tree (`None` when it keeps none).
+    pub fn tree_root(&self) -> Result<Option<Hash>, UnabortableTransactionError> {
+        let Some(m) = self.merkle else {
+            return Ok(None);
+        };
+        merkle::txn_root(&self.views[m], self.head.0)
+            .map(Some)
+            .map_err(|e| match e {
+                LeafFailure::Storage(e) => e,
+                LeafFailure::Tree(detail) => {
+                    UnabortableTransactionError::Storage(sled::Error::ReportableBug(detail))
+                }
+            })
+    }
+
     /// The journal head including this transaction's appends so far.
     pub fn last_appended(&self) -> (u64, Hash) {
         self.head

@@ -2,9 +2,13 @@
 //! whoever runs it. Pure: no gRPC, no async, no storage of its own.
 //!
 //! - [`proof`]: RFC 6962 / RFC 9162 inclusion and consistency proofs, read from untrusted bytes.
+//! - [`checkpoint`]: signed checkpoints (C2SP tlog-checkpoint) and witness cosignatures
+//!   (C2SP tlog-cosignature).
 
 #![forbid(unsafe_code)]
 
+pub mod checkpoint;
 pub mod proof;
 
+pub use checkpoint::{Checkpoint, CheckpointError, LogKey, WitnessKey};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};

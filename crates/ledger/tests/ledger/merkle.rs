@@ -308,3 +308,28 @@ fn links_make_a_format_2_record_that_round_trips() {
     assert_eq!(ledger.get(plain).unwrap().unwrap().encode()[0], 1);
     assert!(ledger.verify().unwrap().is_clean());
 }
+
+#[test]
+fn a_commit_sees_the_root_over_its_own_appends_and_reads_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = merkle_ledger(dir.path());
+    fill(&ledger, 5);
+    let (root, seen) = ledger
+        .commit_blocking(|txn| -> Result<(Hash, String), Abort<()>> {
+            let sequence = txn.append(record(b"sixth"));
+            let own = txn.record(sequence)?.expect("its own append");
+            Ok((
+                txn.tree_root()?.expect("a tree"),
+                String::from_utf8(own.payload).unwrap(),
+            ))
+        })
+        .unwrap();
+    assert_eq!(seen, "sixth");
+    assert_eq!(root, ledger.tree_root(6).unwrap());
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = Ledger::open(config(plain_dir.path())).unwrap();
+    let none = plain
+        .commit_blocking(|txn| -> Result<Option<Hash>, Abort<()>> { Ok(txn.tree_root()?) })
+        .unwrap();
+    assert_eq!(none, None);
+}

@@ -1,3 +1,4 @@
 //! The transparency crate's tests: one binary.
 
+mod checkpoints;
 mod vectors;
