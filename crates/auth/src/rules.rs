@@ -65,6 +65,11 @@ pub enum Rpc {
     ListEntries,
     Tail,
     Verify,
+    GetCheckpoint,
+    GetEntries,
+    GetInclusionProof,
+    GetConsistencyProof,
+    AddCosignature,
 }
 
 /// What a call to an RPC requires.
@@ -88,7 +93,7 @@ pub enum Rule {
 
 impl Rpc {
     /// Every RPC, for tables and tests.
-    pub const ALL: [Rpc; 35] = [
+    pub const ALL: [Rpc; 40] = [
         Rpc::CreateTreaty,
         Rpc::GetTreaty,
         Rpc::ListTreaties,
@@ -124,6 +129,11 @@ impl Rpc {
         Rpc::ListEntries,
         Rpc::Tail,
         Rpc::Verify,
+        Rpc::GetCheckpoint,
+        Rpc::GetEntries,
+        Rpc::GetInclusionProof,
+        Rpc::GetConsistencyProof,
+        Rpc::AddCosignature,
     ];
 
     /// The rule of this RPC: the one table.
@@ -144,7 +154,14 @@ impl Rpc {
             | Rpc::GetHistory
             | Rpc::ListEntries
             | Rpc::Tail
-            | Rpc::Verify => Rule::Public,
+            | Rpc::Verify
+            | Rpc::GetCheckpoint
+            | Rpc::GetEntries
+            | Rpc::GetInclusionProof
+            | Rpc::GetConsistencyProof => Rule::Public,
+            // A cosignature authenticates itself: the handler keeps only lines that verify
+            // under a witness key the log is configured with, over a checkpoint it signed.
+            Rpc::AddCosignature => Rule::Public,
             Rpc::CreateTreaty
             | Rpc::SetApprovalProcedure
             | Rpc::RecordConsent
@@ -200,9 +217,16 @@ impl Rpc {
             | Rpc::Acknowledge
             | Rpc::GetNotice
             | Rpc::ListNotices => "treaty.notification.v1.NotificationService",
-            Rpc::Append | Rpc::GetHistory | Rpc::ListEntries | Rpc::Tail | Rpc::Verify => {
-                "treaty.audit.v1.AuditService"
-            }
+            Rpc::Append
+            | Rpc::GetHistory
+            | Rpc::ListEntries
+            | Rpc::Tail
+            | Rpc::Verify
+            | Rpc::GetCheckpoint
+            | Rpc::GetEntries
+            | Rpc::GetInclusionProof
+            | Rpc::GetConsistencyProof
+            | Rpc::AddCosignature => "treaty.audit.v1.AuditService",
         };
         (service, self.name())
     }
@@ -245,6 +269,11 @@ impl Rpc {
             Rpc::ListEntries => "ListEntries",
             Rpc::Tail => "Tail",
             Rpc::Verify => "Verify",
+            Rpc::GetCheckpoint => "GetCheckpoint",
+            Rpc::GetEntries => "GetEntries",
+            Rpc::GetInclusionProof => "GetInclusionProof",
+            Rpc::GetConsistencyProof => "GetConsistencyProof",
+            Rpc::AddCosignature => "AddCosignature",
         }
     }
 

@@ -14,6 +14,7 @@
 mod dev;
 mod error;
 mod local;
+pub mod log;
 mod role;
 mod trust;
 mod wiring;

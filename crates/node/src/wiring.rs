@@ -56,7 +56,12 @@ impl Wiring<'_> {
         role: Role,
         opened: Result<T, E>,
     ) -> Result<T, NodeError> {
-        opened.map_err(|e| NodeError::Storage {
+        opened.map_err(|e| self.storage_error(role, e))
+    }
+
+    /// `e` as the failure of `role`'s store, naming its directory.
+    fn storage_error(&self, role: Role, e: impl fmt::Display) -> NodeError {
+        NodeError::Storage {
             service: role.name(),
             dir: self
                 .spec
@@ -66,7 +71,7 @@ impl Wiring<'_> {
                 .display()
                 .to_string(),
             reason: e.to_string(),
-        })
+        }
     }
 
     /// A channel from `service` to `peer`, with `service`'s identity: this process when it
@@ -99,7 +104,11 @@ impl Wiring<'_> {
 /// token issuers (on loopback with nothing configured, this makes the development PKI and
 /// issuer).
 pub fn check_trust(config: &Config, roles: &[Role]) -> Result<(), NodeError> {
-    Trust::of(config, roles).map(drop)
+    Trust::of(config, roles)?;
+    if roles.contains(&Role::Audit) {
+        crate::log::settings(config)?;
+    }
+    Ok(())
 }
 
 /// Opens the stores of `spec.roles`, starts their shippers and background
@@ -190,10 +199,24 @@ pub async fn run(
             }
             Role::Audit => {
                 let store = w.storage(role, AuditStore::open(w.ledger_config(role)))?;
+                let log = crate::log::settings(&spec.config)?;
+                treaty_audit::checkpointer::check_guard(&store, &log)
+                    .map_err(|e| w.storage_error(role, e))?;
+                tracing::info!(
+                    origin = log.key.origin(),
+                    key = log.key.verifier_key(),
+                    witnesses = log.witnesses.len(),
+                    "audit log: checkpoints are signed with this key"
+                );
                 journals.push((role, store.ledger().clone()));
+                let (checkpoints, checkpointer) =
+                    treaty_audit::checkpointer::spawn(store.clone(), log, shutdown.clone())
+                        .map_err(|e| w.storage_error(role, e))?;
+                tasks.push(checkpointer);
                 services = services.add_service(
                     AuditServiceServer::new(AuditApi::new(
                         store,
+                        checkpoints,
                         spec.config.streams,
                         shutdown.clone(),
                     ))

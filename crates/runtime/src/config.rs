@@ -69,6 +69,20 @@ pub const KEEPALIVE_INTERVAL_MS: &str = "TREATY_KEEPALIVE_INTERVAL_MS";
 /// How long a PING may go unanswered before the connection is closed, in ms.
 pub const KEEPALIVE_TIMEOUT_MS: &str = "TREATY_KEEPALIVE_TIMEOUT_MS";
 
+/// The audit log's checkpoint signing key: a signed-note Ed25519 private key file, whose key
+/// name is the log's origin (`treaty log keygen` makes one).
+pub const AUDIT_LOG_KEY: &str = "TREATY_AUDIT_LOG_KEY";
+/// The audit log's origin, the first line of its checkpoints (default: the key's name).
+pub const AUDIT_LOG_ORIGIN: &str = "TREATY_AUDIT_LOG_ORIGIN";
+/// The witnesses whose cosignatures the audit log accepts: files each holding one verifier key
+/// (`treaty witness keygen` prints one), comma-separated.
+pub const AUDIT_WITNESSES: &str = "TREATY_AUDIT_WITNESSES";
+/// Where the audit log keeps its last signed checkpoint outside its database, so a restore of
+/// the database alone cannot roll the log back unnoticed (default `<data dir>/audit.checkpoint`).
+pub const AUDIT_CHECKPOINT_FILE: &str = "TREATY_AUDIT_CHECKPOINT_FILE";
+/// How long the audit log waits after the tree grows before it commits and signs, in ms.
+pub const CHECKPOINT_INTERVAL_MS: &str = "TREATY_CHECKPOINT_INTERVAL_MS";
+
 // --- Bounded server streams (`crate::stream`). ---
 /// The bytes of messages one server stream (`Tail`, `Subscribe`) may buffer for a client that
 /// reads slower than the server produces.
@@ -107,6 +121,11 @@ pub const VARIABLES: &[&str] = &[
     IDLE_TIMEOUT_MS,
     KEEPALIVE_INTERVAL_MS,
     KEEPALIVE_TIMEOUT_MS,
+    AUDIT_LOG_KEY,
+    AUDIT_LOG_ORIGIN,
+    AUDIT_WITNESSES,
+    AUDIT_CHECKPOINT_FILE,
+    CHECKPOINT_INTERVAL_MS,
     // --- Bounded server streams. ---
     STREAM_BUFFER_BYTES,
     STREAM_STALL_MS,
@@ -235,6 +254,9 @@ pub struct Config {
     /// What each connection may take (`TREATY_MAX_MESSAGE_BYTES`, `TREATY_MAX_STREAMS_PER_CONNECTION`,
     /// `TREATY_HANDSHAKE_TIMEOUT_MS`, `TREATY_IDLE_TIMEOUT_MS`, `TREATY_KEEPALIVE_*_MS`).
     pub limits: crate::Limits,
+    /// The audit log's checkpoints (`TREATY_AUDIT_LOG_KEY`, `_ORIGIN`, `TREATY_AUDIT_WITNESSES`,
+    /// `TREATY_AUDIT_CHECKPOINT_FILE`, `TREATY_CHECKPOINT_INTERVAL_MS`).
+    pub audit_log: AuditLogSettings,
     // --- Bounded server streams. ---
     /// What each server stream may buffer and for how long (`TREATY_STREAM_BUFFER_BYTES`,
     /// default 256 KiB; `TREATY_STREAM_STALL_MS`, default 30000).
@@ -251,6 +273,36 @@ pub struct TlsFiles {
     pub key: Option<PathBuf>,
     /// The CA bundle client certificates chain to (`TREATY_TLS_CLIENT_CA`).
     pub client_ca: Option<PathBuf>,
+}
+
+/// How the audit log signs and guards its checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLogSettings {
+    /// The signing key file (`TREATY_AUDIT_LOG_KEY`); none: a development key in the data
+    /// directory, on loopback only.
+    pub key: Option<PathBuf>,
+    /// The origin line (`TREATY_AUDIT_LOG_ORIGIN`); none: the key's name.
+    pub origin: Option<String>,
+    /// Files of the witnesses' verifier keys (`TREATY_AUDIT_WITNESSES`).
+    pub witnesses: Vec<PathBuf>,
+    /// Where the last signed checkpoint is kept (`TREATY_AUDIT_CHECKPOINT_FILE`); none:
+    /// `<data dir>/audit.checkpoint`.
+    pub checkpoint_file: Option<PathBuf>,
+    /// How long after the tree grows a checkpoint is made (`TREATY_CHECKPOINT_INTERVAL_MS`,
+    /// default 500).
+    pub interval: Duration,
+}
+
+impl Default for AuditLogSettings {
+    fn default() -> Self {
+        AuditLogSettings {
+            key: None,
+            origin: None,
+            witnesses: Vec::new(),
+            checkpoint_file: None,
+            interval: Duration::from_millis(500),
+        }
+    }
 }
 
 /// Which bearer tokens are trusted.
@@ -296,6 +348,7 @@ impl Default for Config {
             auth: AuthSettings::default(),
             health_addr: None,
             limits: crate::Limits::default(),
+            audit_log: AuditLogSettings::default(),
             // --- Bounded server streams. ---
             streams: StreamLimits::default(),
             // --- End of bounded server streams. ---
@@ -452,6 +505,41 @@ impl Config {
                 keepalive_timeout: millis(lookup, KEEPALIVE_TIMEOUT_MS)?
                     .unwrap_or(d.limits.keepalive_timeout),
             },
+            audit_log: AuditLogSettings {
+                key: path(lookup, AUDIT_LOG_KEY)?,
+                origin: read(
+                    lookup,
+                    AUDIT_LOG_ORIGIN,
+                    "a log origin such as treaty.example/audit (no spaces or '+')",
+                    |v| {
+                        if v.chars().any(char::is_whitespace) || v.contains('+') {
+                            Err("an origin has no spaces or '+'".to_owned())
+                        } else {
+                            Ok(v.to_owned())
+                        }
+                    },
+                )?,
+                witnesses: read(
+                    lookup,
+                    AUDIT_WITNESSES,
+                    "files of witness verifier keys, comma-separated",
+                    |v| {
+                        v.split(',')
+                            .map(str::trim)
+                            .map(|p| {
+                                if p.is_empty() {
+                                    Err("an empty path in the list".to_owned())
+                                } else {
+                                    Ok(PathBuf::from(p))
+                                }
+                            })
+                            .collect()
+                    },
+                )?
+                .unwrap_or_default(),
+                checkpoint_file: path(lookup, AUDIT_CHECKPOINT_FILE)?,
+                interval: millis(lookup, CHECKPOINT_INTERVAL_MS)?.unwrap_or(d.audit_log.interval),
+            },
             // --- Bounded server streams. ---
             streams: StreamLimits {
                 buffer_bytes: read(
@@ -553,6 +641,27 @@ impl Config {
             (
                 KEEPALIVE_TIMEOUT_MS,
                 self.limits.keepalive_timeout.as_millis().to_string(),
+            ),
+            (AUDIT_LOG_KEY, path(&self.audit_log.key)),
+            (AUDIT_LOG_ORIGIN, opt(&self.audit_log.origin)),
+            (
+                AUDIT_WITNESSES,
+                if self.audit_log.witnesses.is_empty() {
+                    "(unset)".to_owned()
+                } else {
+                    let files: Vec<String> = self
+                        .audit_log
+                        .witnesses
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect();
+                    files.join(",")
+                },
+            ),
+            (AUDIT_CHECKPOINT_FILE, path(&self.audit_log.checkpoint_file)),
+            (
+                CHECKPOINT_INTERVAL_MS,
+                self.audit_log.interval.as_millis().to_string(),
             ),
             // --- Bounded server streams. ---
             (STREAM_BUFFER_BYTES, self.streams.buffer_bytes.to_string()),

@@ -24,7 +24,7 @@ mod process;
 mod stalled;
 mod status;
 
-pub use node::{StoppedNode, TestNode, start_instant, start_on};
+pub use node::{CHECKPOINTS_SOON, StoppedNode, TestNode, start_instant, start_on};
 pub use patience::{
     PATIENCE, PATIENCE_VARIABLE, READY_TIMEOUT, eventually, patience, patience_in, ready_timeout,
 };

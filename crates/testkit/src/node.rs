@@ -47,8 +47,15 @@ fn builder(roles: Vec<Role>, clock: Arc<ManualClock>) -> LocalNodeBuilder {
             c.drain = Duration::from_secs(2);
             c.scheduler_tick = Duration::from_millis(20);
             c.auth.issuer_keys = vec![crate::test_issuer_public_key()];
+            // Checkpoints add commitment entries to the log; a test that counts entries
+            // should not race them, so a test node checkpoints only when a test asks for it
+            // (`TestNode::start_configured` with `CHECKPOINTS_SOON`).
+            c.audit_log.interval = Duration::from_secs(24 * 3600);
         })
 }
+
+/// A checkpoint interval for tests about checkpoints: one soon after every entry.
+pub const CHECKPOINTS_SOON: Duration = Duration::from_millis(20);
 
 fn started(node: Result<LocalNode, treaty_node::NodeError>, clock: Arc<ManualClock>) -> TestNode {
     match node {

@@ -422,3 +422,8 @@ pub fn check_cosignature(
         sig.id()
     )))
 }
+
+/// Checks that `verifier_key` is a witness's `cosignature/v1` verifier key; its name.
+pub fn witness_name(verifier_key: &str) -> Result<String, CheckpointError> {
+    CosignatureVerifier::new(verifier_key).map(|v| v.name)
+}

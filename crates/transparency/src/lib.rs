@@ -8,7 +8,8 @@
 #![forbid(unsafe_code)]
 
 pub mod checkpoint;
+pub mod commitment;
 pub mod proof;
 
 pub use checkpoint::{Checkpoint, CheckpointError, LogKey, WitnessKey};
-pub use proof::{ProofError, verify_consistency, verify_inclusion};
+pub use proof::{ProofError, read_tlog_proof, tlog_proof, verify_consistency, verify_inclusion};

@@ -127,3 +127,48 @@ pub fn verify_consistency(
     )
     .map_err(|e| ProofError::Mismatch(format!("from {first} to {second} leaves: {e}")))
 }
+
+/// The first line of a C2SP `tlog-proof`.
+const TLOG_PROOF_HEADER: &str = "c2sp.org/tlog-proof@v1";
+
+/// An inclusion proof as C2SP `tlog-proof` text: the header line, `index <n>`, one base64
+/// hash per line, a blank line, then the signed checkpoint the proof is relative to.
+pub fn tlog_proof(index: u64, proof: &[Hash], checkpoint: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = format!("{TLOG_PROOF_HEADER}\nindex {index}\n");
+    for h in proof {
+        out.push_str(&b64.encode(h));
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&String::from_utf8_lossy(checkpoint));
+    out
+}
+
+/// A C2SP `tlog-proof` read back: the leaf index, the proof hashes and the signed checkpoint.
+pub fn read_tlog_proof(text: &str) -> Result<(u64, Vec<Hash>, Vec<u8>), ProofError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let bad = |why: &str| ProofError::Impossible(format!("not a tlog-proof: {why}"));
+    let (head, checkpoint) = text
+        .split_once("\n\n")
+        .ok_or_else(|| bad("no blank line before the checkpoint"))?;
+    let mut lines = head.lines();
+    if lines.next() != Some(TLOG_PROOF_HEADER) {
+        return Err(bad("the first line is not c2sp.org/tlog-proof@v1"));
+    }
+    let index = lines
+        .next()
+        .and_then(|l| l.strip_prefix("index "))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| bad("the second line is not `index <n>`"))?;
+    let mut hashes = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let bytes = b64
+            .decode(line)
+            .map_err(|_| bad(&format!("proof line {} is not base64", i + 1)))?;
+        hashes.push(hash(&format!("proof hash {}", i + 1), &bytes)?);
+    }
+    Ok((index, hashes, checkpoint.as_bytes().to_vec()))
+}

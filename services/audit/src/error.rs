@@ -38,6 +38,18 @@ pub enum AuditError {
     /// A stored index or head is not what the log wrote.
     #[error("the audit log is damaged: {0}")]
     Corrupt(String),
+    /// The log has signed no checkpoint yet (it is empty, or its first one is due).
+    #[error("the log has signed no checkpoint yet")]
+    NoCheckpoint,
+    /// The log signed no checkpoint of this size.
+    #[error("the log signed no checkpoint of size {size}")]
+    NoCheckpointOfSize { size: u64, latest: u64 },
+    /// A tree size or leaf beyond the durable tree.
+    #[error("{asked} is beyond the tree of {size} leaves")]
+    BeyondTree { asked: u64, size: u64 },
+    /// A cosignature that does not verify, or not by a witness of this log.
+    #[error("the cosignature is refused: {reason}")]
+    Cosignature { reason: String, unknown_witness: bool },
     /// The storage engine failed.
     #[error("storage failure: {0}")]
     Storage(#[from] LedgerError),
@@ -113,6 +125,52 @@ impl From<AuditError> for Status {
             }
             AuditError::Corrupt(detail) => {
                 treaty_runtime::damaged_status(&SERVICE, &detail)
+            }
+            AuditError::NoCheckpoint => SERVICE.error(
+                Code::NotFound,
+                "NO_CHECKPOINT",
+                "the log has signed no checkpoint yet: it is empty, or its first checkpoint follows its first entry within about a second".to_owned(),
+                [("service", SERVICE.name.to_owned())],
+            ),
+            AuditError::NoCheckpointOfSize { size, latest } => SERVICE.error(
+                Code::NotFound,
+                "NO_CHECKPOINT_OF_SIZE",
+                format!(
+                    "the log signed no checkpoint of size {size}; ask for 0 (the latest, size {latest}) or a size it signed"
+                ),
+                [
+                    ("treeSize", size.to_string()),
+                    ("latestTreeSize", latest.to_string()),
+                ],
+            ),
+            AuditError::BeyondTree { asked, size } => SERVICE.error(
+                Code::FailedPrecondition,
+                "BEYOND_TREE",
+                format!("{asked} is beyond the tree, which has {size} leaves; ask for at most {size}"),
+                [
+                    ("asked", asked.to_string()),
+                    ("treeSize", size.to_string()),
+                ],
+            ),
+            AuditError::Cosignature {
+                reason,
+                unknown_witness: true,
+            } => SERVICE.error(
+                Code::PermissionDenied,
+                "UNKNOWN_WITNESS",
+                format!("{reason}; the log keeps cosignatures of its configured witnesses only (TREATY_AUDIT_WITNESSES)"),
+                [("field", "cosignature".to_owned())],
+            ),
+            AuditError::Cosignature {
+                reason,
+                unknown_witness: false,
+            } => {
+                let mut v = Violations::new();
+                v.add("cosignature", reason);
+                SERVICE.invalid(v)
+            }
+            AuditError::Storage(LedgerError::BeyondTree { asked, size }) => {
+                AuditError::BeyondTree { asked, size }.into()
             }
             AuditError::Storage(e) => treaty_runtime::storage_status(&SERVICE, &e),
         }

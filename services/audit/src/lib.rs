@@ -22,6 +22,7 @@
 //! entry in the log, with a matching hash and predecessor link; nothing in this crate updates
 //! or deletes a log entry, and every answer stops at the durable head.
 
+pub mod checkpointer;
 pub mod error;
 pub mod request;
 pub mod service;

@@ -263,3 +263,130 @@ pub fn entries(req: &pb::ListEntriesRequest) -> Result<EntriesQuery, Violations>
     };
     v.into_result(query)
 }
+
+/// The most leaves one `GetEntries` returns.
+pub const MAX_LEAVES: usize = 1000;
+/// The leaves `GetEntries` returns when `count` is 0.
+pub const DEFAULT_LEAVES: usize = 100;
+
+/// A `GetEntries` request: leaves from `start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Leaves {
+    pub start: u64,
+    pub count: usize,
+}
+
+/// A `GetEntries` request.
+pub fn leaves(req: &pb::GetEntriesRequest) -> Result<Leaves, Violations> {
+    let mut v = Violations::new();
+    let count = match usize::try_from(req.count) {
+        Ok(0) => DEFAULT_LEAVES,
+        Ok(n) if n <= MAX_LEAVES => n,
+        _ => {
+            v.add("count", format!("from 0 (meaning {DEFAULT_LEAVES}) to {MAX_LEAVES}"));
+            0
+        }
+    };
+    v.into_result(Leaves {
+        start: req.start,
+        count,
+    })
+}
+
+/// A `GetInclusionProof` request: a leaf index, in a tree size (`None`: the latest
+/// checkpoint's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inclusion {
+    pub tree_size: Option<u64>,
+    pub leaf_index: u64,
+}
+
+/// A `GetInclusionProof` request.
+pub fn inclusion(req: &pb::GetInclusionProofRequest) -> Result<Inclusion, Violations> {
+    use pb::get_inclusion_proof_request::Leaf;
+    let mut v = Violations::new();
+    let leaf_index = match &req.leaf {
+        Some(Leaf::LeafIndex(i)) => Some(*i),
+        Some(Leaf::Entry(name)) => match name
+            .trim()
+            .strip_prefix("entries/")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            Some(sequence) if sequence > 0 => Some(sequence - 1),
+            _ => {
+                v.add("entry", "an entry name such as entries/42 (sequences start at 1)");
+                None
+            }
+        },
+        None => {
+            v.add("leaf_index", "required: the leaf index, or the entry's name in `entry`");
+            None
+        }
+    };
+    let query = leaf_index.map(|leaf_index| Inclusion {
+        tree_size: (req.tree_size > 0).then_some(req.tree_size),
+        leaf_index,
+    });
+    v.finish(query)
+}
+
+/// A `GetConsistencyProof` request: from `first` to `second` (`None`: the latest
+/// checkpoint's size).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Consistency {
+    pub first: u64,
+    pub second: Option<u64>,
+}
+
+/// A `GetConsistencyProof` request.
+pub fn consistency(req: &pb::GetConsistencyProofRequest) -> Result<Consistency, Violations> {
+    let mut v = Violations::new();
+    if req.first == 0 {
+        v.add(
+            "first",
+            "at least 1: every tree extends the empty one, so a proof from 0 proves nothing",
+        );
+    }
+    if req.second != 0 && req.first > req.second {
+        v.add(
+            "second",
+            format!("at least first ({}): a larger tree cannot be a prefix of a smaller one", req.first),
+        );
+    }
+    v.into_result(Consistency {
+        first: req.first,
+        second: (req.second > 0).then_some(req.second),
+    })
+}
+
+/// An `AddCosignature` request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cosignature {
+    pub request_id: Option<RequestId>,
+    pub tree_size: u64,
+    /// The signature line, ending with a newline.
+    pub line: Vec<u8>,
+}
+
+/// An `AddCosignature` request (the signature itself is checked against the checkpoint).
+pub fn cosignature(req: &pb::AddCosignatureRequest) -> Result<Cosignature, Violations> {
+    let mut v = Violations::new();
+    let request_id = fields::request_id(&mut v, &req.request_id);
+    if req.tree_size == 0 {
+        v.add("tree_size", "required: the size of the checkpoint cosigned");
+    }
+    let line = req.cosignature.trim_end_matches('\n');
+    if !line.starts_with("— ") || line.contains('\n') || line.len() > 1024 {
+        v.add(
+            "cosignature",
+            "one note signature line, `— <witness name> <base64>`",
+        );
+    }
+    let mut line = line.as_bytes().to_vec();
+    line.push(b'\n');
+    v.into_result(Cosignature {
+        request_id,
+        tree_size: req.tree_size,
+        line,
+    })
+}

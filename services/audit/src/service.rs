@@ -8,6 +8,7 @@ use treaty_proto::audit as pb;
 use treaty_proto::audit::audit_service_server::AuditService;
 use treaty_runtime::{Caller, Shutdown, StreamLimits};
 
+use crate::checkpointer::Checkpoints;
 use crate::error::AuditError;
 use crate::request;
 use crate::store::AuditStore;
@@ -18,16 +19,23 @@ use crate::wire;
 #[derive(Clone, Debug)]
 pub struct AuditApi {
     store: AuditStore,
+    checkpoints: Checkpoints,
     streams: StreamLimits,
     shutdown: Shutdown,
 }
 
 impl AuditApi {
-    /// Serves `store`; each `Tail` stream buffers within `streams`, and live ones end when
-    /// `shutdown` triggers.
-    pub fn new(store: AuditStore, streams: StreamLimits, shutdown: Shutdown) -> Self {
+    /// Serves `store` and its `checkpoints`; each `Tail` stream buffers within `streams`, and
+    /// live ones end when `shutdown` triggers.
+    pub fn new(
+        store: AuditStore,
+        checkpoints: Checkpoints,
+        streams: StreamLimits,
+        shutdown: Shutdown,
+    ) -> Self {
         Self {
             store,
+            checkpoints,
             streams,
             shutdown,
         }
@@ -117,5 +125,79 @@ impl AuditService for AuditApi {
     async fn verify(&self, request: Request<pb::VerifyRequest>) -> Answer<pb::VerifyResponse> {
         authorize(&request, Rpc::Verify, &Target::none())?;
         answer(self.store.verify().await.map(|v| wire::verification(&v)))
+    }
+
+    #[instrument(skip_all, fields(tree_size = request.get_ref().tree_size))]
+    async fn get_checkpoint(
+        &self,
+        request: Request<pb::GetCheckpointRequest>,
+    ) -> Answer<pb::GetCheckpointResponse> {
+        authorize(&request, Rpc::GetCheckpoint, &Target::none())?;
+        answer(self.checkpoints.answer(&self.store, request.get_ref().tree_size))
+    }
+
+    #[instrument(skip_all, fields(start = request.get_ref().start))]
+    async fn get_entries(
+        &self,
+        request: Request<pb::GetEntriesRequest>,
+    ) -> Answer<pb::GetEntriesResponse> {
+        authorize(&request, Rpc::GetEntries, &Target::none())?;
+        let q = read(request::leaves(request.get_ref()))?;
+        answer(
+            self.store
+                .leaves(q.start, q.count)
+                .map(|(leaves, tree_size)| pb::GetEntriesResponse { leaves, tree_size }),
+        )
+    }
+
+    #[instrument(skip_all, fields(tree_size = request.get_ref().tree_size))]
+    async fn get_inclusion_proof(
+        &self,
+        request: Request<pb::GetInclusionProofRequest>,
+    ) -> Answer<pb::GetInclusionProofResponse> {
+        authorize(&request, Rpc::GetInclusionProof, &Target::none())?;
+        let q = read(request::inclusion(request.get_ref()))?;
+        let proved = self.checkpoints.size_or_latest(q.tree_size).and_then(|size| {
+            let p = self.store.inclusion(q.leaf_index, size)?;
+            let signed = self.checkpoints.answer(&self.store, size).ok();
+            Ok(wire::inclusion(q.leaf_index, size, &p, signed.as_ref()))
+        });
+        answer(proved)
+    }
+
+    #[instrument(skip_all, fields(first = request.get_ref().first, second = request.get_ref().second))]
+    async fn get_consistency_proof(
+        &self,
+        request: Request<pb::GetConsistencyProofRequest>,
+    ) -> Answer<pb::GetConsistencyProofResponse> {
+        authorize(&request, Rpc::GetConsistencyProof, &Target::none())?;
+        let q = read(request::consistency(request.get_ref()))?;
+        let proved = self.checkpoints.size_or_latest(q.second).and_then(|second| {
+            let p = self.store.consistency(q.first, second)?;
+            Ok(wire::consistency(q.first, second, p))
+        });
+        answer(proved)
+    }
+
+    #[instrument(skip_all, fields(tree_size = request.get_ref().tree_size))]
+    async fn add_cosignature(
+        &self,
+        request: Request<pb::AddCosignatureRequest>,
+    ) -> Answer<pb::AddCosignatureResponse> {
+        authorize(&request, Rpc::AddCosignature, &Target::none())?;
+        let q = read(request::cosignature(request.get_ref()))?;
+        let witness = self
+            .checkpoints
+            .check_cosignature(&self.store, q.tree_size, &q.line)?;
+        self.store
+            .add_cosignature(q.tree_size, &witness, q.line)
+            .await?;
+        answer(
+            self.checkpoints
+                .answer(&self.store, q.tree_size)
+                .map(|c| pb::AddCosignatureResponse {
+                    checkpoint: Some(c),
+                }),
+        )
     }
 }

@@ -10,6 +10,9 @@
 //! | `by_state_treaty` | [`index_key`] `[state, treaty]`, global sequence | empty |
 //! | `by_treaty` | [`index_key`] `[treaty]`, global sequence | empty |
 //! | `by_case` | [`index_key`] `[case]`, global sequence | empty |
+//! | `subjects` | a history's key (`state/LT`, see `treaty_domain::histories`) | [`subject_value`]: its entry count and last sequence |
+//! | `checkpoints` | tree size as big-endian `u64` | the signed checkpoint note (the log's signature only) |
+//! | `cosignatures` | tree size as big-endian `u64`, then the witness's key name | its note signature line |
 
 use treaty_ledger::Hash;
 
@@ -19,16 +22,46 @@ pub const BY_STATE: &str = "by_state";
 pub const BY_STATE_TREATY: &str = "by_state_treaty";
 pub const BY_TREATY: &str = "by_treaty";
 pub const BY_CASE: &str = "by_case";
+pub const SUBJECTS: &str = "subjects";
+pub const CHECKPOINTS: &str = "checkpoints";
+pub const COSIGNATURES: &str = "cosignatures";
 
 /// Every tree the audit service keeps beside the global log.
-pub const TREES: [&str; 6] = [
+pub const TREES: [&str; 9] = [
     SOURCES,
     BY_SOURCE,
     BY_STATE,
     BY_STATE_TREATY,
     BY_TREATY,
     BY_CASE,
+    SUBJECTS,
+    CHECKPOINTS,
+    COSIGNATURES,
 ];
+
+/// `[count: u64 BE][last sequence: u64 BE]`.
+pub fn subject_value(count: u64, last: u64) -> [u8; 16] {
+    let mut v = [0; 16];
+    v[..8].copy_from_slice(&count.to_be_bytes());
+    v[8..].copy_from_slice(&last.to_be_bytes());
+    v
+}
+
+/// Reads a [`subject_value`]; `None` when it is not one.
+pub fn read_subject(value: &[u8]) -> Option<(u64, u64)> {
+    let value: &[u8; 16] = value.try_into().ok()?;
+    Some((
+        u64::from_be_bytes(value[..8].try_into().ok()?),
+        u64::from_be_bytes(value[8..].try_into().ok()?),
+    ))
+}
+
+/// A `cosignatures` key: the size, then the witness's name.
+pub fn cosignature_key(size: u64, witness: &str) -> Vec<u8> {
+    let mut k = size.to_be_bytes().to_vec();
+    k.extend_from_slice(witness.as_bytes());
+    k
+}
 
 /// `part \0 part \0 …`: the prefix shared by every index key of one subject.
 pub fn index_prefix(parts: &[&str]) -> Vec<u8> {

@@ -102,3 +102,60 @@ pub fn verification(v: &Verification) -> pb::VerifyResponse {
         sources: v.sources.iter().map(source_report).collect(),
     }
 }
+
+/// A signed checkpoint with its cosignature lines as `GetCheckpoint` answers it; `None` when
+/// the stored note does not open under the log's own key.
+pub fn checkpoint(
+    note: &[u8],
+    cosignatures: &[Vec<u8>],
+    log_key: &str,
+    witnesses: &[String],
+) -> Option<pb::GetCheckpointResponse> {
+    let mut full = note.to_vec();
+    for line in cosignatures {
+        full.extend_from_slice(line);
+    }
+    let opened = treaty_transparency::checkpoint::open(&full, log_key, witnesses).ok()?;
+    Some(pb::GetCheckpointResponse {
+        checkpoint: String::from_utf8(full).ok()?,
+        tree_size: opened.size,
+        root_hash: opened.root.to_vec(),
+        log_key: log_key.to_owned(),
+        cosigned_by: opened.cosigned_by.into_iter().map(|(name, _)| name).collect(),
+    })
+}
+
+/// An inclusion proof as `GetInclusionProof` answers it, with its C2SP tlog-proof text when
+/// the log signed a checkpoint of that size.
+pub fn inclusion(
+    leaf_index: u64,
+    tree_size: u64,
+    p: &crate::store::InclusionProof,
+    signed: Option<&pb::GetCheckpointResponse>,
+) -> pb::GetInclusionProofResponse {
+    pb::GetInclusionProofResponse {
+        leaf_index,
+        tree_size,
+        leaf_hash: p.leaf_hash.to_vec(),
+        hashes: p.hashes.iter().map(|h| h.to_vec()).collect(),
+        root_hash: p.root.to_vec(),
+        proof: signed.map_or_else(String::new, |c| {
+            treaty_transparency::tlog_proof(leaf_index, &p.hashes, c.checkpoint.as_bytes())
+        }),
+    }
+}
+
+/// A consistency proof as `GetConsistencyProof` answers it.
+pub fn consistency(
+    first: u64,
+    second: u64,
+    p: crate::store::ConsistencyProof,
+) -> pb::GetConsistencyProofResponse {
+    pb::GetConsistencyProofResponse {
+        first,
+        second,
+        hashes: p.hashes.iter().map(|h| h.to_vec()).collect(),
+        first_root: p.first_root.to_vec(),
+        second_root: p.second_root.to_vec(),
+    }
+}

@@ -371,6 +371,15 @@ fn request(rpc: Rpc, id: &str) -> Vec<u8> {
         Rpc::ListEntries => au::ListEntriesRequest::default().encode_to_vec(),
         Rpc::Tail => au::TailRequest { after_sequence: 0 }.encode_to_vec(),
         Rpc::Verify => au::VerifyRequest {}.encode_to_vec(),
+        Rpc::GetCheckpoint => au::GetCheckpointRequest::default().encode_to_vec(),
+        Rpc::GetEntries => au::GetEntriesRequest::default().encode_to_vec(),
+        Rpc::GetInclusionProof => au::GetInclusionProofRequest::default().encode_to_vec(),
+        Rpc::GetConsistencyProof => au::GetConsistencyProofRequest {
+            first: 1,
+            second: 0,
+        }
+        .encode_to_vec(),
+        Rpc::AddCosignature => au::AddCosignatureRequest::default().encode_to_vec(),
     }
 }
 

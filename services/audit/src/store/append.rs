@@ -1,14 +1,14 @@
 //! `Append`: one source's entries continue its chain in the log.
 
-use treaty_ledger::{NewRecord, Once, Origin, Record, Txn};
+use treaty_ledger::{Link, NewRecord, Once, Origin, Record, Txn};
 use treaty_proto::audit as pb;
 
 use super::{AuditStore, Step, refuse, txn_head};
 use crate::error::AuditError;
 use crate::request::Append;
 use crate::stored::{
-    BY_CASE, BY_SOURCE, BY_STATE, BY_STATE_TREATY, BY_TREATY, SOURCES, head_value, index_key,
-    read_head,
+    BY_CASE, BY_SOURCE, BY_STATE, BY_STATE_TREATY, BY_TREATY, SOURCES, SUBJECTS, head_value,
+    index_key, read_head, read_subject, subject_value,
 };
 
 impl AuditStore {
@@ -75,7 +75,8 @@ fn continue_chain(txn: &mut Txn<'_>, source: &str, records: &[Record]) -> Step<p
                 expected: head + 1,
             });
         }
-        let global = txn.append(copy(source, e));
+        let links = link(txn, e)?;
+        let global = txn.append(copy(source, e).links(links));
         index(txn, source, e, global)?;
         (head, head_hash) = (e.sequence, e.hash);
         accepted += 1;
@@ -106,6 +107,33 @@ fn copy(source: &str, e: &Record) -> NewRecord {
             .sources(e.sources.clone())
             .payload(e.payload.clone())
     }
+}
+
+/// Where the entry `e` stands in each history it belongs to (`treaty_domain::histories`):
+/// its count and the sequence of the history's previous entry, and the history's head moves
+/// to the sequence it is about to get.
+fn link(txn: &Txn<'_>, e: &Record) -> Step<Vec<Link>> {
+    let s = &e.subject;
+    let sequence = txn.last_appended().0 + 1;
+    let mut links = Vec::new();
+    for key in treaty_domain::histories(s.state.as_deref(), s.treaty.as_deref(), s.case.as_deref())
+    {
+        let (count, last) = match txn.tree(SUBJECTS).get(key.as_bytes())? {
+            None => (0, 0),
+            Some(v) => read_subject(&v).map_or_else(
+                || refuse(AuditError::Corrupt(format!("the head of history {key} is unreadable"))),
+                Ok,
+            )?,
+        };
+        txn.tree(SUBJECTS)
+            .insert(key.as_bytes(), &subject_value(count + 1, sequence)[..])?;
+        links.push(Link {
+            key,
+            count: count + 1,
+            prev: last,
+        });
+    }
+    Ok(links)
 }
 
 /// Indexes the source entry `e`, copied at global sequence `global`.

@@ -9,9 +9,13 @@
 //! every source's chain inside the log. Every read stops at the durable head.
 
 mod append;
+mod checkpoint;
 mod list;
+mod proofs;
 mod verify;
 
+pub use checkpoint::Signed;
+pub use proofs::{ConsistencyProof, InclusionProof};
 pub use verify::{SourceReport, Verification};
 
 use treaty_ledger::{Abort, Hash, Ledger, LedgerConfig, LedgerError, Txn};
@@ -47,7 +51,7 @@ impl AuditStore {
     /// Opens (or creates) the store; `config.trees` is replaced by the audit's trees.
     pub fn open(config: LedgerConfig) -> Result<Self, LedgerError> {
         Ok(Self {
-            ledger: Ledger::open(config.with_trees(&TREES))?,
+            ledger: Ledger::open(config.with_trees(&TREES).with_merkle())?,
         })
     }
 

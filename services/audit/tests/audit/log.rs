@@ -441,14 +441,15 @@ async fn verify_is_clean_on_an_intact_log_and_names_the_first_altered_entry() {
         let log = db
             .open_tree(treaty_ledger::JOURNAL_TREE)
             .expect("the log tree");
-        let mut value = log
+        let value = log
             .get(3_u64.to_be_bytes())
             .expect("read")
-            .expect("entry 3")
-            .to_vec();
-        let last = value.len() - 3;
-        value[last] ^= 0x01;
-        log.insert(3_u64.to_be_bytes(), value).expect("tamper");
+            .expect("entry 3");
+        // One byte of what the source recorded (its payload), the stored hash left as it was.
+        let mut record = treaty_ledger::Record::decode(&value).expect("entry 3 decodes");
+        record.payload[0] ^= 0x01;
+        log.insert(3_u64.to_be_bytes(), record.encode())
+            .expect("tamper");
         db.flush().expect("flush");
     }
     let node = stopped.restart().await;
