@@ -96,8 +96,7 @@ fn dev_key(data_dir: &Path, origin: &str) -> Result<LogKey, NodeError> {
         Ok(text) => LogKey::from_private(&text)
             .map_err(|e| refuse(format!("the development log key {}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let (key, private) =
-                LogKey::generate(origin).map_err(|e| refuse(e.to_string()))?;
+            let (key, private) = LogKey::generate(origin).map_err(|e| refuse(e.to_string()))?;
             write_private(&path, &private).map_err(|e| {
                 refuse(format!(
                     "cannot create the development log key {}: {e}",

@@ -45,7 +45,9 @@ pub use auth::{AuthLayer, Authenticator, Caller, dev_issuer};
 pub use client::{
     Bearer, ClientConfig, connect, connect_with, wait_until_service_serving, wait_until_serving,
 };
-pub use config::{AuditLogSettings, Config, ConfigError, Durability, Env, LogFormat, Lookup, VARIABLES, redact};
+pub use config::{
+    AuditLogSettings, Config, ConfigError, Durability, Env, LogFormat, Lookup, VARIABLES, redact,
+};
 pub use error::Error;
 pub use errors::{damaged_status, key_reused_status, storage_status};
 pub use health::Health;

@@ -290,5 +290,11 @@ pub fn verify_head(
     proof: &[impl AsRef<[u8]>],
     root: &Hash,
 ) -> Result<(), ProofError> {
-    proof::verify_inclusion(index, subjects, &proof::leaf_hash(&head.leaf()), proof, root)
+    proof::verify_inclusion(
+        index,
+        subjects,
+        &proof::leaf_hash(&head.leaf()),
+        proof,
+        root,
+    )
 }

@@ -55,7 +55,10 @@ impl Checkpoints {
     pub fn size_or_latest(&self, size: Option<u64>) -> Result<u64, AuditError> {
         match size {
             Some(size) => Ok(size),
-            None => self.latest().map(|s| s.size).ok_or(AuditError::NoCheckpoint),
+            None => self
+                .latest()
+                .map(|s| s.size)
+                .ok_or(AuditError::NoCheckpoint),
         }
     }
 
@@ -123,7 +126,11 @@ pub enum GuardError {
     #[error(
         "the audit log holds {size} entries, but it signed a checkpoint of {signed} (kept in {guard}): its database was restored from before that checkpoint, and serving it would fork the log that others have verified. Recover by moving this database aside, starting the audit service on an empty data directory with a new log key and origin, and letting the services' shippers re-ship their journals from the start"
     )]
-    RolledBack { size: u64, signed: u64, guard: String },
+    RolledBack {
+        size: u64,
+        signed: u64,
+        guard: String,
+    },
     /// The tree at the guarded size has another root: a different history.
     #[error(
         "the audit log's tree of {size} entries is not the one it signed (kept in {guard}): its database holds another history. Move it aside and recover as for a rollback"
@@ -163,7 +170,10 @@ pub fn check_guard(store: &AuditStore, settings: &LogSettings) -> Result<(), Gua
             guard,
         });
     }
-    let root = store.ledger().tree_root(signed.size).map_err(AuditError::from)?;
+    let root = store
+        .ledger()
+        .tree_root(signed.size)
+        .map_err(AuditError::from)?;
     if root != signed.root {
         return Err(GuardError::Forked {
             size: signed.size,
@@ -177,7 +187,10 @@ pub fn check_guard(store: &AuditStore, settings: &LogSettings) -> Result<(), Gua
 /// the directory).
 fn keep(path: &Path, note: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp)?;

@@ -49,7 +49,10 @@ pub enum AuditError {
     BeyondTree { asked: u64, size: u64 },
     /// A cosignature that does not verify, or not by a witness of this log.
     #[error("the cosignature is refused: {reason}")]
-    Cosignature { reason: String, unknown_witness: bool },
+    Cosignature {
+        reason: String,
+        unknown_witness: bool,
+    },
     /// The storage engine failed.
     #[error("storage failure: {0}")]
     Storage(#[from] LedgerError),

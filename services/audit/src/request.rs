@@ -283,7 +283,10 @@ pub fn leaves(req: &pb::GetEntriesRequest) -> Result<Leaves, Violations> {
         Ok(0) => DEFAULT_LEAVES,
         Ok(n) if n <= MAX_LEAVES => n,
         _ => {
-            v.add("count", format!("from 0 (meaning {DEFAULT_LEAVES}) to {MAX_LEAVES}"));
+            v.add(
+                "count",
+                format!("from 0 (meaning {DEFAULT_LEAVES}) to {MAX_LEAVES}"),
+            );
             0
         }
     };
@@ -314,12 +317,18 @@ pub fn inclusion(req: &pb::GetInclusionProofRequest) -> Result<Inclusion, Violat
         {
             Some(sequence) if sequence > 0 => Some(sequence - 1),
             _ => {
-                v.add("entry", "an entry name such as entries/42 (sequences start at 1)");
+                v.add(
+                    "entry",
+                    "an entry name such as entries/42 (sequences start at 1)",
+                );
                 None
             }
         },
         None => {
-            v.add("leaf_index", "required: the leaf index, or the entry's name in `entry`");
+            v.add(
+                "leaf_index",
+                "required: the leaf index, or the entry's name in `entry`",
+            );
             None
         }
     };
@@ -350,7 +359,10 @@ pub fn consistency(req: &pb::GetConsistencyProofRequest) -> Result<Consistency, 
     if req.second != 0 && req.first > req.second {
         v.add(
             "second",
-            format!("at least first ({}): a larger tree cannot be a prefix of a smaller one", req.first),
+            format!(
+                "at least first ({}): a larger tree cannot be a prefix of a smaller one",
+                req.first
+            ),
         );
     }
     v.into_result(Consistency {

@@ -133,7 +133,10 @@ impl AuditService for AuditApi {
         request: Request<pb::GetCheckpointRequest>,
     ) -> Answer<pb::GetCheckpointResponse> {
         authorize(&request, Rpc::GetCheckpoint, &Target::none())?;
-        answer(self.checkpoints.answer(&self.store, request.get_ref().tree_size))
+        answer(
+            self.checkpoints
+                .answer(&self.store, request.get_ref().tree_size),
+        )
     }
 
     #[instrument(skip_all, fields(start = request.get_ref().start))]
@@ -157,11 +160,14 @@ impl AuditService for AuditApi {
     ) -> Answer<pb::GetInclusionProofResponse> {
         authorize(&request, Rpc::GetInclusionProof, &Target::none())?;
         let q = read(request::inclusion(request.get_ref()))?;
-        let proved = self.checkpoints.size_or_latest(q.tree_size).and_then(|size| {
-            let p = self.store.inclusion(q.leaf_index, size)?;
-            let signed = self.checkpoints.answer(&self.store, size).ok();
-            Ok(wire::inclusion(q.leaf_index, size, &p, signed.as_ref()))
-        });
+        let proved = self
+            .checkpoints
+            .size_or_latest(q.tree_size)
+            .and_then(|size| {
+                let p = self.store.inclusion(q.leaf_index, size)?;
+                let signed = self.checkpoints.answer(&self.store, size).ok();
+                Ok(wire::inclusion(q.leaf_index, size, &p, signed.as_ref()))
+            });
         answer(proved)
     }
 
@@ -172,10 +178,13 @@ impl AuditService for AuditApi {
     ) -> Answer<pb::GetConsistencyProofResponse> {
         authorize(&request, Rpc::GetConsistencyProof, &Target::none())?;
         let q = read(request::consistency(request.get_ref()))?;
-        let proved = self.checkpoints.size_or_latest(q.second).and_then(|second| {
-            let p = self.store.consistency(q.first, second)?;
-            Ok(wire::consistency(q.first, second, p))
-        });
+        let proved = self
+            .checkpoints
+            .size_or_latest(q.second)
+            .and_then(|second| {
+                let p = self.store.consistency(q.first, second)?;
+                Ok(wire::consistency(q.first, second, p))
+            });
         answer(proved)
     }
 
@@ -192,12 +201,10 @@ impl AuditService for AuditApi {
         self.store
             .add_cosignature(q.tree_size, &witness, q.line)
             .await?;
-        answer(
-            self.checkpoints
-                .answer(&self.store, q.tree_size)
-                .map(|c| pb::AddCosignatureResponse {
-                    checkpoint: Some(c),
-                }),
-        )
+        answer(self.checkpoints.answer(&self.store, q.tree_size).map(|c| {
+            pb::AddCosignatureResponse {
+                checkpoint: Some(c),
+            }
+        }))
     }
 }

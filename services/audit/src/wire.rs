@@ -121,7 +121,11 @@ pub fn checkpoint(
         tree_size: opened.size,
         root_hash: opened.root.to_vec(),
         log_key: log_key.to_owned(),
-        cosigned_by: opened.cosigned_by.into_iter().map(|(name, _)| name).collect(),
+        cosigned_by: opened
+            .cosigned_by
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect(),
     })
 }
 

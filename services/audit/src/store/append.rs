@@ -121,7 +121,11 @@ fn link(txn: &Txn<'_>, e: &Record) -> Step<Vec<Link>> {
         let (count, last) = match txn.tree(SUBJECTS).get(key.as_bytes())? {
             None => (0, 0),
             Some(v) => read_subject(&v).map_or_else(
-                || refuse(AuditError::Corrupt(format!("the head of history {key} is unreadable"))),
+                || {
+                    refuse(AuditError::Corrupt(format!(
+                        "the head of history {key} is unreadable"
+                    )))
+                },
                 Ok,
             )?,
         };

@@ -79,11 +79,9 @@ impl AuditStore {
                 if head == 0 {
                     return Ok(None);
                 }
-                let last = txn.record(head)?.ok_or_else(|| {
-                    LedgerError::Corrupt {
-                        sequence: head,
-                        detail: "the head entry is missing".into(),
-                    }
+                let last = txn.record(head)?.ok_or_else(|| LedgerError::Corrupt {
+                    sequence: head,
+                    detail: "the head entry is missing".into(),
                 });
                 match last {
                     Ok(r) if commitment::committed(&r).is_some() => return Ok(None),
@@ -162,7 +160,8 @@ impl AuditStore {
         let key = cosignature_key(size, witness);
         self.ledger
             .commit(move |txn| {
-                txn.tree(COSIGNATURES).insert(key.as_slice(), line.as_slice())?;
+                txn.tree(COSIGNATURES)
+                    .insert(key.as_slice(), line.as_slice())?;
                 Ok(())
             })
             .await
@@ -172,7 +171,11 @@ impl AuditStore {
     /// Every cosignature line of the checkpoint of `size`, by witness name.
     pub fn cosignatures(&self, size: u64) -> Result<Vec<Vec<u8>>, AuditError> {
         let mut out = Vec::new();
-        for item in self.ledger.tree(COSIGNATURES).scan_prefix(size.to_be_bytes()) {
+        for item in self
+            .ledger
+            .tree(COSIGNATURES)
+            .scan_prefix(size.to_be_bytes())
+        {
             let (_, v) = item.map_err(LedgerError::from)?;
             out.push(v.to_vec());
         }

@@ -15,7 +15,7 @@ use treaty_testkit::TestNode;
 
 /// A source's real journal: `steps` entries about (state, treaty), appended
 /// through the ledger so every hash is genuine.
-async fn journal(source: &str, steps: &[(&str, &str, &str)]) -> Vec<Record> {
+pub(crate) async fn journal(source: &str, steps: &[(&str, &str, &str)]) -> Vec<Record> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut config = LedgerConfig::new(dir.path().join(source), source);
     config.durability = treaty_ledger::Durability::Flush;
@@ -53,7 +53,7 @@ async fn journal(source: &str, steps: &[(&str, &str, &str)]) -> Vec<Record> {
     records
 }
 
-fn append(source: &str, request_id: &str, records: &[Record]) -> pb::AppendRequest {
+pub(crate) fn append(source: &str, request_id: &str, records: &[Record]) -> pb::AppendRequest {
     pb::AppendRequest {
         request_id: request_id.to_owned(),
         source: source.to_owned(),
@@ -61,15 +61,15 @@ fn append(source: &str, request_id: &str, records: &[Record]) -> pb::AppendReque
     }
 }
 
-const SOURCE: &str = "approvals";
+pub(crate) const SOURCE: &str = "approvals";
 
 /// An audit client whose connection presents the certificate of [`SOURCE`]: only a service
 /// appends, and only its own journal.
-async fn appender(node: &TestNode) -> AuditServiceClient<Channel> {
+pub(crate) async fn appender(node: &TestNode) -> AuditServiceClient<Channel> {
     AuditServiceClient::new(node.as_service(ServiceName::Approvals).await)
 }
 
-const BALTIC_STEPS: [(&str, &str, &str); 5] = [
+pub(crate) const BALTIC_STEPS: [(&str, &str, &str); 5] = [
     ("LT", "apmbc", "withdrawal.opened"),
     ("LV", "apmbc", "withdrawal.opened"),
     ("LT", "ccm", "withdrawal.deposited"),

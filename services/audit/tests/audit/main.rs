@@ -1,5 +1,6 @@
 //! The audit service's tests, in one binary (each test binary relinks tonic and sled).
 
 mod attacks;
+mod checkpoints;
 mod log;
 mod shipper;
