@@ -51,6 +51,49 @@ pub enum Command {
     /// Make a CA and certificates for the suite's listeners and services (development and tests).
     #[command(subcommand)]
     Pki(PkiCommand),
+    /// Make the audit log's checkpoint signing key.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Make a witness's cosigning key.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+}
+
+/// `treaty log …`.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Make the audit log's Ed25519 signing key (signed-note form) for TREATY_AUDIT_LOG_KEY.
+    Keygen(LogKeygenArgs),
+}
+
+/// Arguments of `treaty log keygen`.
+#[derive(Debug, Args)]
+pub struct LogKeygenArgs {
+    /// The log's origin, the first line of every checkpoint, e.g. treaty.example/audit.
+    #[arg(long)]
+    pub origin: String,
+    /// Where to write the private key (owner-only); the verifier key goes beside it as `.vkey`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `treaty witness …`.
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Make a witness's cosigning key (C2SP tlog-cosignature); its `.vkey` goes to the log's
+    /// TREATY_AUDIT_WITNESSES and to clients that require its cosignature.
+    Keygen(WitnessKeygenArgs),
+}
+
+/// Arguments of `treaty witness keygen`.
+#[derive(Debug, Args)]
+pub struct WitnessKeygenArgs {
+    /// The witness's name, e.g. witness.lt.
+    #[arg(long)]
+    pub name: String,
+    /// Where to write the private key (owner-only); the verifier key goes beside it as `.vkey`.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `treaty token …`.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use treaty::cli::{Cli, Command};
 use treaty::commands::{
-    bench, demo, history, import, notices, parties, pki, serve, status, token, verify, watch,
+    bench, demo, history, import, log, notices, parties, pki, serve, status, token, verify, watch,
     withdrawals,
 };
 
@@ -41,6 +41,8 @@ fn main() -> ExitCode {
             Command::Bench(args) => bench::run(args).await,
             Command::Token(command) => token::run(command),
             Command::Pki(command) => pki::run(command),
+            Command::Log(command) => log::run(command),
+            Command::Witness(command) => log::run_witness(command),
         }
     });
     match result {

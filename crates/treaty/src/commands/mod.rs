@@ -9,6 +9,7 @@ pub mod bench;
 pub mod demo;
 pub mod history;
 pub mod import;
+pub mod log;
 pub mod notices;
 pub mod parties;
 pub mod pki;
