@@ -444,24 +444,11 @@ impl Config {
             tls_ca: path(lookup, TLS_CA)?,
             tls_identity_dir: path(lookup, TLS_IDENTITY_DIR)?,
             auth: AuthSettings {
-                issuer_keys: read(
+                issuer_keys: paths(
                     lookup,
                     AUTH_ISSUER_KEYS,
                     "PEM files of Ed25519 public keys, comma-separated",
-                    |v| {
-                        v.split(',')
-                            .map(str::trim)
-                            .map(|p| {
-                                if p.is_empty() {
-                                    Err("an empty path in the list".to_owned())
-                                } else {
-                                    Ok(PathBuf::from(p))
-                                }
-                            })
-                            .collect()
-                    },
-                )?
-                .unwrap_or_default(),
+                )?,
                 issuer: read(lookup, AUTH_ISSUER, "an issuer name such as treaty", |v| {
                     Ok(v.to_owned())
                 })?
@@ -519,24 +506,11 @@ impl Config {
                         }
                     },
                 )?,
-                witnesses: read(
+                witnesses: paths(
                     lookup,
                     AUDIT_WITNESSES,
                     "files of witness verifier keys, comma-separated",
-                    |v| {
-                        v.split(',')
-                            .map(str::trim)
-                            .map(|p| {
-                                if p.is_empty() {
-                                    Err("an empty path in the list".to_owned())
-                                } else {
-                                    Ok(PathBuf::from(p))
-                                }
-                            })
-                            .collect()
-                    },
-                )?
-                .unwrap_or_default(),
+                )?,
                 checkpoint_file: path(lookup, AUDIT_CHECKPOINT_FILE)?,
                 interval: millis(lookup, CHECKPOINT_INTERVAL_MS)?.unwrap_or(d.audit_log.interval),
             },
@@ -576,6 +550,14 @@ impl Config {
             v.as_ref()
                 .map_or_else(|| "(unset)".to_owned(), |p| p.display().to_string())
         };
+        let paths = |v: &[PathBuf]| {
+            if v.is_empty() {
+                "(unset)".to_owned()
+            } else {
+                let v: Vec<String> = v.iter().map(|p| p.display().to_string()).collect();
+                v.join(",")
+            }
+        };
         let entries = [
             (LISTEN_ADDR, self.listen_addr.to_string()),
             (DATA_DIR, self.data_dir.display().to_string()),
@@ -600,20 +582,7 @@ impl Config {
             (TLS_CLIENT_CA, path(&self.tls.client_ca)),
             (TLS_CA, path(&self.tls_ca)),
             (TLS_IDENTITY_DIR, path(&self.tls_identity_dir)),
-            (
-                AUTH_ISSUER_KEYS,
-                if self.auth.issuer_keys.is_empty() {
-                    "(unset)".to_owned()
-                } else {
-                    let keys: Vec<String> = self
-                        .auth
-                        .issuer_keys
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect();
-                    keys.join(",")
-                },
-            ),
+            (AUTH_ISSUER_KEYS, paths(&self.auth.issuer_keys)),
             (AUTH_ISSUER, self.auth.issuer.clone()),
             (AUTH_AUDIENCE, self.auth.audience.clone()),
             (
@@ -644,20 +613,7 @@ impl Config {
             ),
             (AUDIT_LOG_KEY, path(&self.audit_log.key)),
             (AUDIT_LOG_ORIGIN, opt(&self.audit_log.origin)),
-            (
-                AUDIT_WITNESSES,
-                if self.audit_log.witnesses.is_empty() {
-                    "(unset)".to_owned()
-                } else {
-                    let files: Vec<String> = self
-                        .audit_log
-                        .witnesses
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect();
-                    files.join(",")
-                },
-            ),
+            (AUDIT_WITNESSES, paths(&self.audit_log.witnesses)),
             (AUDIT_CHECKPOINT_FILE, path(&self.audit_log.checkpoint_file)),
             (
                 CHECKPOINT_INTERVAL_MS,
@@ -737,6 +693,27 @@ fn millis(lookup: &impl Lookup, var: &'static str) -> Result<Option<Duration>, C
             Err(e) => Err(e.to_string()),
         },
     )
+}
+
+/// Reads a comma-separated list of file paths (none when unset).
+fn paths(
+    lookup: &impl Lookup,
+    var: &'static str,
+    expected: &'static str,
+) -> Result<Vec<PathBuf>, ConfigError> {
+    let list = read(lookup, var, expected, |v| {
+        v.split(',')
+            .map(str::trim)
+            .map(|p| {
+                if p.is_empty() {
+                    Err("an empty path in the list".to_owned())
+                } else {
+                    Ok(PathBuf::from(p))
+                }
+            })
+            .collect()
+    })?;
+    Ok(list.unwrap_or_default())
 }
 
 /// Reads a file path.
