@@ -373,13 +373,22 @@ fn request(rpc: Rpc, id: &str) -> Vec<u8> {
         Rpc::Verify => au::VerifyRequest {}.encode_to_vec(),
         Rpc::GetCheckpoint => au::GetCheckpointRequest::default().encode_to_vec(),
         Rpc::GetEntries => au::GetEntriesRequest::default().encode_to_vec(),
-        Rpc::GetInclusionProof => au::GetInclusionProofRequest::default().encode_to_vec(),
+        Rpc::GetInclusionProof => au::GetInclusionProofRequest {
+            tree_size: 1,
+            leaf: Some(au::get_inclusion_proof_request::Leaf::LeafIndex(0)),
+        }
+        .encode_to_vec(),
         Rpc::GetConsistencyProof => au::GetConsistencyProofRequest {
             first: 1,
             second: 0,
         }
         .encode_to_vec(),
-        Rpc::AddCosignature => au::AddCosignatureRequest::default().encode_to_vec(),
+        Rpc::AddCosignature => au::AddCosignatureRequest {
+            request_id: id.to_owned(),
+            tree_size: 1,
+            cosignature: "— witness.lt AAAAAA==".into(),
+        }
+        .encode_to_vec(),
     }
 }
 
