@@ -103,6 +103,9 @@ async fn the_shipper_waits_out_an_audit_outage_and_resumes_after_its_own_restart
 
     // The source restarts too: a new shipper resumes where the log stands.
     stop_shipping.trigger();
+    // The old shipper holds the journal until it has ended; a restarted process would
+    // not open it before then either.
+    handle.into_task().await.expect("the shipper ends cleanly");
     ledger.shutdown().await;
     drop(ledger);
     let ledger = open_source(source_dir.path());
