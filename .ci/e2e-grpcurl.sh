@@ -28,6 +28,14 @@ echo "e2e: server at $addr"
 for _ in $(seq 600); do [ -f "$work/data/bundle.loaded" ] && break; sleep 0.1; done
 [ -f "$work/data/bundle.loaded" ] || { cat "$work/stderr"; echo "e2e: the bundled data did not load" >&2; exit 1; }
 export PATH="$(cd "$(dirname "$bin")" && pwd):$PATH"
+# The verifiable-log examples need a signed checkpoint over the loaded data (about a second).
+log_head=$(grpcurl -plaintext "$addr" treaty.audit.v1.AuditService/Verify | python3 -c 'import json,sys; print(int(json.load(sys.stdin).get("headSequence", 0)))')
+for _ in $(seq 300); do
+  size=$(grpcurl -plaintext "$addr" treaty.audit.v1.AuditService/GetCheckpoint 2>/dev/null | python3 -c 'import json,sys; print(int(json.load(sys.stdin).get("treeSize", 0)))' 2>/dev/null || echo 0)
+  [ "$size" -gt "$log_head" ] && break
+  sleep 0.1
+done
+[ "$size" -gt "$log_head" ] || { echo "e2e: no checkpoint over the $log_head loaded entries" >&2; exit 1; }
 
 # Extract the README's e2e blocks, pointed at this server, and run them where its data is
 # (the README's commands name ./data/tls/ca.crt and mint tokens with ./data's issuer).
@@ -98,6 +106,8 @@ expect '"status": "MEMBERSHIP_STATUS_WITHDRAWAL_NOTIFIED"' "the registry shows t
 expect '"subject": "un-treaty-section"' "the history names the depositary's token as the deposit's principal"
 expect '"subject": "althingi-clerk"' "the history names the clerk's token as the vote's principal"
 expect 'un-treaty-section (token of treaty, key ed25519-' "treaty history shows who recorded the deposit"
+expect "steps recorded for Lithuania (LT)" "treaty history --verify lists the proved steps"
+expect "complete as of checkpoint " "treaty history --verify proves Lithuania's history complete"
 expect 'google.rpc.BadRequest' "grpcurl -v prints the field violations of a refusal"
 expect '"reason":"INVALID_FIELDS"' "grpcurl -v prints the ErrorInfo of a refusal"
 if grep -q 'is not recognized' "$work/out"; then

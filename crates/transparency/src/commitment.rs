@@ -136,6 +136,7 @@ impl Heads {
 }
 
 /// In-memory hashes of a small tree, in the tlog layout.
+#[derive(Clone)]
 struct Hashes(Vec<tlog_tiles::Hash>);
 
 impl HashReader for Hashes {
@@ -153,6 +154,7 @@ impl HashReader for Hashes {
 }
 
 /// The Merkle tree over every head, sorted by key.
+#[derive(Clone)]
 pub struct Commitment {
     keys: Vec<String>,
     hashes: Hashes,
@@ -208,9 +210,31 @@ impl Commitment {
     /// The index of `key`'s head and its inclusion proof, if the key has entries.
     pub fn prove(&self, key: &str) -> Option<(u64, Vec<Hash>)> {
         let index = self.keys.binary_search_by(|k| k.as_str().cmp(key)).ok()? as u64;
-        let proof = tlog_tiles::prove_record(self.subjects(), index, &self.hashes)
-            .expect("every hash is in memory");
-        Some((index, proof.into_iter().map(|h| h.0).collect()))
+        Some((index, self.prove_index(index)))
+    }
+
+    /// For a key with no entries: the indexes and proofs of the heads on either side of where
+    /// it would be (one at either end, none in an empty commitment), which prove it absent.
+    /// `None` when the key has entries.
+    pub fn prove_absent(&self, key: &str) -> Option<Vec<(String, u64, Vec<Hash>)>> {
+        let at = self.keys.binary_search_by(|k| k.as_str().cmp(key)).err()?;
+        let around = at
+            .checked_sub(1)
+            .into_iter()
+            .chain((at < self.keys.len()).then_some(at));
+        Some(
+            around
+                .map(|i| (self.keys[i].clone(), i as u64, self.prove_index(i as u64)))
+                .collect(),
+        )
+    }
+
+    fn prove_index(&self, index: u64) -> Vec<Hash> {
+        tlog_tiles::prove_record(self.subjects(), index, &self.hashes)
+            .expect("every hash is in memory")
+            .into_iter()
+            .map(|h| h.0)
+            .collect()
     }
 
     /// The payload of the commitment entry.

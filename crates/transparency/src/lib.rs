@@ -4,11 +4,14 @@
 //! - [`proof`]: RFC 6962 / RFC 9162 inclusion and consistency proofs, read from untrusted bytes.
 //! - [`checkpoint`]: signed checkpoints (C2SP tlog-checkpoint) and witness cosignatures
 //!   (C2SP tlog-cosignature).
+//! - [`commitment`]: the commitment to every history's head that ends each checkpoint.
+//! - [`history`]: a history's completeness, checked against a checkpoint.
 
 #![forbid(unsafe_code)]
 
 pub mod checkpoint;
 pub mod commitment;
+pub mod history;
 pub mod proof;
 
 pub use checkpoint::{Checkpoint, CheckpointError, LogKey, WitnessKey};

@@ -308,6 +308,22 @@ pub struct HistoryArgs {
     /// Only this treaty's steps.
     #[arg(long, value_parser = parse_treaty)]
     pub treaty: Option<TreatyId>,
+    /// Check that the history is complete, trusting only the log's key: every entry is in the
+    /// signed tree, none is left out in the middle, and none is withheld at the end.
+    #[arg(long)]
+    pub verify: bool,
+    /// The log's verifier key (`name+hash+base64`, as `treaty serve` prints it at start), or
+    /// a file holding it (the `.vkey` beside the key `treaty log keygen` made). Without it,
+    /// the development key `treaty serve` made in TREATY_DATA_DIR (default ./data) is used.
+    #[arg(long, env = "TREATY_LOG_KEY", requires = "verify")]
+    pub log_key: Option<String>,
+    /// A witness's verifier key (or a file holding it) whose cosignature the checkpoint
+    /// may carry; repeat for each witness.
+    #[arg(long = "witness", requires = "verify")]
+    pub witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned the checkpoint.
+    #[arg(long, default_value_t = 0, requires = "verify")]
+    pub need_witnesses: usize,
 }
 
 /// Arguments of `treaty withdrawals`.

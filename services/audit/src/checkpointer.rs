@@ -5,8 +5,9 @@
 //! It runs while the service runs and never skips: a failure stops it with an error in the
 //! log (the log then keeps accepting entries, but no new checkpoint is signed).
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -36,11 +37,41 @@ pub struct LogSettings {
 /// The latest signed checkpoint, as the API serves it.
 pub type Latest = watch::Receiver<Option<Arc<Signed>>>;
 
-/// What the API needs of the checkpoints: the latest one, the log's verifier key, and the
-/// witnesses whose cosignatures it keeps.
+/// How many of the latest checkpoints stay in memory to prove histories against: a proved
+/// listing's later pages are pinned to its first page's checkpoint.
+pub const RECENT: usize = 16;
+
+/// The latest [`RECENT`] checkpoints, newest last.
+#[derive(Clone, Debug, Default)]
+pub struct Recent(Arc<Mutex<VecDeque<Arc<Signed>>>>);
+
+impl Recent {
+    fn keep(&self, signed: Arc<Signed>) {
+        let mut recent = self
+            .0
+            .lock()
+            .expect("the checkpoint list is never poisoned");
+        if recent.len() == RECENT {
+            recent.pop_front();
+        }
+        recent.push_back(signed);
+    }
+
+    fn get(&self, size: u64) -> Option<Arc<Signed>> {
+        let recent = self
+            .0
+            .lock()
+            .expect("the checkpoint list is never poisoned");
+        recent.iter().rev().find(|s| s.size == size).cloned()
+    }
+}
+
+/// What the API needs of the checkpoints: the latest one (and a few before it), the log's
+/// verifier key, and the witnesses whose cosignatures it keeps.
 #[derive(Clone, Debug)]
 pub struct Checkpoints {
     pub latest: Latest,
+    pub recent: Recent,
     pub log_key: String,
     pub witnesses: Vec<String>,
 }
@@ -49,6 +80,18 @@ impl Checkpoints {
     /// The latest signed checkpoint, if any.
     pub fn latest(&self) -> Option<Arc<Signed>> {
         self.latest.borrow().clone()
+    }
+
+    /// The checkpoint a proved history is pinned to: the latest for a first page (`None`), or
+    /// the one its token names while it is one of the [`RECENT`] latest.
+    pub fn pinned(&self, size: Option<u64>) -> Result<Arc<Signed>, AuditError> {
+        match size {
+            None => self.latest().ok_or(AuditError::NoCheckpoint),
+            Some(size) => self.recent.get(size).ok_or_else(|| AuditError::ProofGone {
+                size,
+                latest: self.latest().map_or(0, |s| s.size),
+            }),
+        }
     }
 
     /// `size`, or the latest checkpoint's size when `None`.
@@ -209,21 +252,24 @@ pub fn spawn(
     let heads = store.heads()?;
     let latest = match store.latest_checkpoint()? {
         // The heads as of the durable head are those of its commitment when it is the last entry.
-        Some((size, note)) if size == heads.covers() => Some(Arc::new(Signed {
-            size,
-            note,
-            heads: Arc::new(heads.clone()),
-        })),
+        Some((size, note)) if size == heads.covers() => {
+            Some(Arc::new(Signed::new(size, note, Arc::new(heads.clone()))))
+        }
         _ => None,
     };
+    let recent = Recent::default();
+    if let Some(latest) = &latest {
+        recent.keep(latest.clone());
+    }
     let (publish, watch) = watch::channel(latest);
     let checkpoints = Checkpoints {
         latest: watch,
+        recent: recent.clone(),
         log_key: settings.key.verifier_key().to_owned(),
         witnesses: settings.witnesses.clone(),
     };
     let task = tokio::spawn(async move {
-        if let Err(e) = run(store, settings, heads, publish, shutdown).await {
+        if let Err(e) = run(store, settings, heads, publish, recent, shutdown).await {
             tracing::error!(error = %e, "the checkpointer stopped: no new checkpoint will be signed until the audit service restarts");
         }
     });
@@ -235,6 +281,7 @@ async fn run(
     settings: LogSettings,
     mut heads: Heads,
     publish: watch::Sender<Option<Arc<Signed>>>,
+    recent: Recent,
     shutdown: Shutdown,
 ) -> Result<(), AuditError> {
     let actor = treaty_runtime::Caller::task(treaty_auth::ServiceName::Audit, TASK).actor;
@@ -266,6 +313,8 @@ async fn run(
             ))
         })?;
         tracing::debug!(size = new.size, "checkpoint signed");
-        publish.send_replace(Some(Arc::new(new)));
+        let new = Arc::new(new);
+        recent.keep(new.clone());
+        publish.send_replace(Some(new));
     }
 }

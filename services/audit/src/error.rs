@@ -44,6 +44,9 @@ pub enum AuditError {
     /// The log signed no checkpoint of this size.
     #[error("the log signed no checkpoint of size {size}")]
     NoCheckpointOfSize { size: u64, latest: u64 },
+    /// A proved history's later page names a checkpoint no longer held for proofs.
+    #[error("the checkpoint of {size} is no longer held for history proofs")]
+    ProofGone { size: u64, latest: u64 },
     /// A tree size or leaf beyond the durable tree.
     #[error("{asked} is beyond the tree of {size} leaves")]
     BeyondTree { asked: u64, size: u64 },
@@ -140,6 +143,17 @@ impl From<AuditError> for Status {
                 "NO_CHECKPOINT_OF_SIZE",
                 format!(
                     "the log signed no checkpoint of size {size}; ask for 0 (the latest, size {latest}) or a size it signed"
+                ),
+                [
+                    ("treeSize", size.to_string()),
+                    ("latestTreeSize", latest.to_string()),
+                ],
+            ),
+            AuditError::ProofGone { size, latest } => SERVICE.error(
+                Code::FailedPrecondition,
+                "PROOF_CHECKPOINT_GONE",
+                format!(
+                    "this page is pinned to the checkpoint of {size}, which is no longer held for history proofs (the log has signed newer ones, the latest of {latest}); ask again from the first page, without a page token"
                 ),
                 [
                     ("treeSize", size.to_string()),

@@ -9,12 +9,12 @@
 //! in either case).
 
 use jiff::Timestamp;
-use treaty_domain::{CaseId, StateCode, TreatyId};
+use treaty_domain::{CaseId, HistoryKey, StateCode, TreatyId};
 use treaty_ledger::{Hash, Record, Subject};
 use treaty_proto::Violations;
 use treaty_proto::audit as pb;
 use treaty_proto::fields::{self, RequestId};
-use treaty_proto::page::{Listing, Paged};
+use treaty_proto::page::{Listing, Paged, Position};
 use treaty_proto::wire;
 
 use crate::error::AuditError;
@@ -52,6 +52,8 @@ pub struct EntriesQuery {
     pub filter: Filter,
     /// The page; its position is a global sequence.
     pub page: Paged<u64>,
+    /// Only entries up to this sequence (a checkpoint's); `None`: up to the durable head.
+    pub until: Option<u64>,
 }
 
 /// Checks a source name: a service's short name of lowercase letters, digits and dashes.
@@ -203,26 +205,81 @@ pub fn append(req: &pb::AppendRequest) -> Result<Append, AuditError> {
     })
 }
 
-/// A `GetHistory` request: one state's entries, optionally only one treaty's.
-pub fn history(req: &pb::GetHistoryRequest) -> Result<EntriesQuery, Violations> {
+/// A `GetHistory` request: one state's entries, optionally only one treaty's, optionally
+/// with their proof.
+#[derive(Clone, Debug)]
+pub struct HistoryQuery {
+    /// The entries wanted; with a proof, its page continues after the pinned position.
+    pub entries: EntriesQuery,
+    /// The history's key in the commitment (`state/LT`, `state/LT/treaty/apmbc`).
+    pub key: String,
+    /// With `with_proof`: the page as its tokens pin it.
+    pub proof: Option<Paged<Pinned>>,
+}
+
+/// Where a proved history listing stands: the checkpoint its pages are proved against, and
+/// the sequence it continues after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pinned {
+    pub tree_size: u64,
+    pub after: u64,
+}
+
+/// 16 bytes: the tree size and the sequence, big-endian.
+impl Position for Pinned {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.tree_size.to_be_bytes().to_vec();
+        out.extend_from_slice(&self.after.to_be_bytes());
+        out
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let (size, after) = bytes.split_at_checked(8)?;
+        Some(Pinned {
+            tree_size: u64::from_be_bytes(size.try_into().ok()?),
+            after: u64::from_be_bytes(after.try_into().ok()?),
+        })
+    }
+}
+
+pub fn history(req: &pb::GetHistoryRequest) -> Result<HistoryQuery, Violations> {
     let mut v = Violations::new();
     let state = fields::state(&mut v, "state", &req.state);
     let treaty = fields::optional_treaty(&mut v, "treaty", &req.treaty);
-    let listing = Listing::new(
-        "GetHistory",
-        &[
-            state.map_or("", |s| s.as_str()),
-            treaty.as_ref().map_or("", TreatyId::as_str),
-        ],
-    );
-    let page = listing.paged(&mut v, req.page_size, &req.page_token);
-    let query = state.map(|state| EntriesQuery {
-        filter: Filter {
-            state: Some(state),
-            treaty,
-            ..Filter::default()
+    let filters = [
+        state.map_or("", |s| s.as_str()),
+        treaty.as_ref().map_or("", TreatyId::as_str),
+    ];
+    // A proved listing's tokens carry its checkpoint too: they are another listing's.
+    let (page, proof) = if req.with_proof {
+        let pinned: Paged<Pinned> = Listing::new("GetHistory.proof", &filters).paged(
+            &mut v,
+            req.page_size,
+            &req.page_token,
+        );
+        let page = Paged {
+            size: pinned.size,
+            after: pinned.after.map(|p| p.after),
+            listing: pinned.listing,
+        };
+        (page, Some(pinned))
+    } else {
+        let page =
+            Listing::new("GetHistory", &filters).paged(&mut v, req.page_size, &req.page_token);
+        (page, None)
+    };
+    let query = state.map(|state| HistoryQuery {
+        key: HistoryKey::of_state(state.as_str(), treaty.as_ref().map(TreatyId::as_str)).key(),
+        entries: EntriesQuery {
+            filter: Filter {
+                state: Some(state),
+                treaty,
+                ..Filter::default()
+            },
+            page,
+            until: None,
         },
-        page,
+        proof,
     });
     v.finish(query)
 }
@@ -260,6 +317,7 @@ pub fn entries(req: &pb::ListEntriesRequest) -> Result<EntriesQuery, Violations>
             case,
         },
         page,
+        until: None,
     };
     v.into_result(query)
 }

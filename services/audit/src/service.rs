@@ -82,15 +82,34 @@ impl AuditService for AuditApi {
         request: Request<pb::GetHistoryRequest>,
     ) -> Answer<pb::GetHistoryResponse> {
         authorize(&request, Rpc::GetHistory, &Target::none())?;
-        let q = read(request::history(request.get_ref()))?;
-        answer(
-            self.store
-                .list_entries(&q)
-                .map(|(records, more)| pb::GetHistoryResponse {
-                    next_page_token: q.page.next_token(more, records.last().map(|r| &r.sequence)),
+        let mut q = read(request::history(request.get_ref()))?;
+        let Some(proved) = q.proof.take() else {
+            return answer(self.store.list_entries(&q.entries).map(|(records, more)| {
+                pb::GetHistoryResponse {
+                    next_page_token: q
+                        .entries
+                        .page
+                        .next_token(more, records.last().map(|r| &r.sequence)),
                     entries: records.iter().map(wire::entry).collect(),
-                }),
-        )
+                    proof: None,
+                }
+            }));
+        };
+        // Every page of a proved listing is answered as of its first page's checkpoint.
+        let signed = self.checkpoints.pinned(proved.after.map(|p| p.tree_size))?;
+        q.entries.until = Some(signed.size - 1);
+        let (records, more) = self.store.list_entries(&q.entries)?;
+        let proof = self.store.history_proof(&signed, &q.key, &records)?;
+        let checkpoint = self.checkpoints.answer(&self.store, signed.size)?;
+        let next = records.last().map(|r| request::Pinned {
+            tree_size: signed.size,
+            after: r.sequence,
+        });
+        Ok(Response::new(pb::GetHistoryResponse {
+            next_page_token: proved.next_token(more, next.as_ref()),
+            entries: records.iter().map(wire::entry).collect(),
+            proof: Some(wire::history_proof(proof, checkpoint)),
+        }))
     }
 
     #[instrument(skip_all)]

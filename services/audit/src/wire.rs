@@ -1,8 +1,11 @@
-//! Log records and verification reports as API messages.
+//! Log records, verification reports, checkpoints and proofs as API messages (and, for
+//! clients, a history's proof read back from its pages).
 
 use treaty_ledger::{Problem, ProblemKind, Record};
 use treaty_proto::audit as pb;
 use treaty_proto::wire::{opt_date_to_wire, timestamp_to_wire};
+use treaty_transparency::commitment::Head;
+use treaty_transparency::history::{HistoryProof, ProvedEntry, ProvedHead};
 
 use crate::store::{SourceReport, Verification};
 
@@ -162,4 +165,84 @@ pub fn consistency(
         first_root: p.first_root.to_vec(),
         second_root: p.second_root.to_vec(),
     }
+}
+
+/// A history proof as `GetHistory` answers it, with the checkpoint as `GetCheckpoint` does.
+pub fn history_proof(p: HistoryProof, checkpoint: pb::GetCheckpointResponse) -> pb::HistoryProof {
+    let head = |h: ProvedHead| pb::CommittedHead {
+        history: h.head.key,
+        count: h.head.count,
+        last_sequence: h.head.last,
+        index: h.index,
+        proof: h.proof,
+    };
+    pb::HistoryProof {
+        checkpoint: Some(checkpoint),
+        history: p.key,
+        commitment: p.commitment,
+        commitment_proof: p.commitment_proof,
+        head: p.head.map(head),
+        neighbours: p.neighbours.into_iter().map(head).collect(),
+        entries: p
+            .entries
+            .into_iter()
+            .map(|e| pb::EntryProof {
+                leaf: e.leaf,
+                proof: e.proof,
+            })
+            .collect(),
+    }
+}
+
+/// Reads the proofs of every page of one proved `GetHistory` listing into one history proof,
+/// as a client receives them. `Err` says why the pages do not belong together.
+pub fn read_history_proof(pages: &[pb::HistoryProof]) -> Result<HistoryProof, String> {
+    let Some(first) = pages.first() else {
+        return Err("the answer carries no proof".into());
+    };
+    let note = |p: &pb::HistoryProof| p.checkpoint.as_ref().map(|c| c.checkpoint.clone());
+    let head = |h: &pb::CommittedHead| ProvedHead {
+        head: Head {
+            key: h.history.clone(),
+            count: h.count,
+            last: h.last_sequence,
+        },
+        index: h.index,
+        proof: h.proof.clone(),
+    };
+    let mut entries = Vec::new();
+    for (n, page) in pages.iter().enumerate() {
+        let body = |p: &pb::HistoryProof| note(p).map(|n| checkpoint_body(&n).to_owned());
+        let same = body(page) == body(first)
+            && page.history == first.history
+            && page.commitment == first.commitment
+            && page.head == first.head
+            && page.neighbours == first.neighbours;
+        if !same {
+            return Err(format!(
+                "page {} is proved against another checkpoint or head than page 1",
+                n + 1
+            ));
+        }
+        entries.extend(page.entries.iter().map(|e| ProvedEntry {
+            leaf: e.leaf.clone(),
+            proof: e.proof.clone(),
+        }));
+    }
+    Ok(HistoryProof {
+        key: first.history.clone(),
+        checkpoint: note(first)
+            .ok_or("the proof carries no checkpoint")?
+            .into_bytes(),
+        commitment: first.commitment.clone(),
+        commitment_proof: first.commitment_proof.clone(),
+        head: first.head.as_ref().map(head),
+        neighbours: first.neighbours.iter().map(head).collect(),
+        entries,
+    })
+}
+
+/// A signed note's text, without its signature lines (cosignatures may arrive between pages).
+fn checkpoint_body(note: &str) -> &str {
+    note.split_once("\n\n").map_or(note, |(text, _)| text)
 }

@@ -1,8 +1,13 @@
-//! `treaty history`: a state's recorded steps, from the audit log.
+//! `treaty history`: a state's recorded steps, from the audit log, and with `--verify` the
+//! proof that none is left out, checked against the log's key alone.
+
+use std::path::Path;
 
 use serde_json::{Value, json};
 use treaty_bundle::all_pages;
+use treaty_domain::HistoryKey;
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
+use treaty_transparency::checkpoint::{Checkpoint, LogKey};
 
 use super::shared::{CliError, connect, json_date, print_json, show_date, table};
 use crate::cli::HistoryArgs;
@@ -16,20 +21,46 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
         .as_ref()
         .map(|t| t.as_str().to_owned())
         .unwrap_or_default();
-    let entries = all_pages(|page_token| {
+    // Read the keys first: a missing one is said before anything is fetched.
+    let keys = if args.verify {
+        Some(Keys::of(&args)?)
+    } else {
+        None
+    };
+    let pages = all_pages(|page_token| {
         let mut client = client.clone();
         let request = au::GetHistoryRequest {
             state: args.state.as_str().to_owned(),
             treaty: treaty.clone(),
             page_size: 1000,
             page_token,
+            with_proof: args.verify,
         };
         async move {
             let page = client.get_history(request).await?.into_inner();
-            Ok((page.entries, page.next_page_token))
+            Ok((vec![(page.entries, page.proof)], page.next_page_token))
         }
     })
     .await?;
+    let (entries, proofs): (Vec<Vec<au::Entry>>, Vec<Option<au::HistoryProof>>) =
+        pages.into_iter().unzip();
+    let entries: Vec<au::Entry> = entries.into_iter().flatten().collect();
+    let complete = match &keys {
+        None => None,
+        Some(keys) => {
+            let key = HistoryKey::of_state(
+                args.state.as_str(),
+                args.treaty.as_ref().map(|t| t.as_str()),
+            )
+            .key();
+            Some(verify(&key, keys, &proofs, &entries).map_err(|reason| {
+                CliError::Refused(format!(
+                    "the history of {} is NOT proved complete: {reason}",
+                    args.state.as_str()
+                ))
+            })?)
+        }
+    };
     if args.endpoint.json {
         let list: Vec<Value> = entries
             .iter()
@@ -41,7 +72,14 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
                 })
             })
             .collect();
-        print_json(&json!({ "state": args.state.as_str(), "entries": list }));
+        let mut out = json!({ "state": args.state.as_str(), "entries": list });
+        if let Some(c) = &complete {
+            out["complete_as_of"] = json!({
+                "origin": c.origin, "size": c.size, "root": root_line(c),
+                "cosigned_by": c.cosigned_by.iter().map(|(name, time)| json!({"witness": name, "time": time})).collect::<Vec<_>>(),
+            });
+        }
+        print_json(&out);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = entries
@@ -77,7 +115,140 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
         args.state.name(),
         args.state.as_str()
     );
+    if let Some(c) = &complete {
+        let cosigned = if c.cosigned_by.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = c.cosigned_by.iter().map(|(n, _)| n.as_str()).collect();
+            format!(", cosigned by {}", names.join(", "))
+        };
+        println!(
+            "complete as of checkpoint {} of {} (root {}{cosigned})",
+            c.size,
+            c.origin,
+            root_line(c)
+        );
+    }
     Ok(())
+}
+
+/// The keys a proof is checked with.
+struct Keys {
+    log: String,
+    witnesses: Vec<String>,
+    needed: usize,
+}
+
+impl Keys {
+    fn of(args: &HistoryArgs) -> Result<Keys, CliError> {
+        let log = match &args.log_key {
+            Some(given) => key_or_file(given, "log key")?,
+            None => dev_log_key()?,
+        };
+        let witnesses = args
+            .witnesses
+            .iter()
+            .map(|w| key_or_file(w, "witness key"))
+            .collect::<Result<Vec<_>, _>>()?;
+        if args.need_witnesses > witnesses.len() {
+            return Err(CliError::Refused(format!(
+                "--need-witnesses {} but only {} --witness key{} given",
+                args.need_witnesses,
+                witnesses.len(),
+                if witnesses.len() == 1 { " is" } else { "s are" }
+            )));
+        }
+        Ok(Keys {
+            log,
+            witnesses,
+            needed: args.need_witnesses,
+        })
+    }
+}
+
+/// A verifier key given on the command line, or the file that holds one.
+fn key_or_file(given: &str, what: &str) -> Result<String, CliError> {
+    let path = Path::new(given);
+    if given.contains('+') && !path.exists() {
+        return Ok(given.trim().to_owned());
+    }
+    std::fs::read_to_string(path)
+        .map(|t| t.trim().to_owned())
+        .map_err(|e| {
+            CliError::Refused(format!(
+                "the {what} {given:?} is neither a verifier key (name+hash+base64) nor a readable file: {e}"
+            ))
+        })
+}
+
+/// The verifier key of the development log key `treaty serve` made in the data directory.
+fn dev_log_key() -> Result<String, CliError> {
+    let data_dir = std::env::var_os("TREATY_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| std::path::PathBuf::from("./data"), Into::into);
+    let path = treaty_node::log::dev_key_path(&data_dir);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        CliError::Refused(format!(
+            "--verify needs the log's verifier key: pass --log-key (or TREATY_LOG_KEY) with the key `treaty serve` prints at start (\"audit log: checkpoints are signed with this key\") or the .vkey file beside the key `treaty log keygen` made; there is no development key at {} to fall back on. Do not take the key from GetCheckpoint: that is the server's own word and proves nothing",
+            path.display()
+        ))
+    })?;
+    LogKey::from_private(&text)
+        .map(|k| k.verifier_key().to_owned())
+        .map_err(|e| CliError::Refused(format!("the development log key {}: {e}", path.display())))
+}
+
+/// Checks the proofs of every page against the keys, and that the entries listed are the
+/// proved ones; `Err` says exactly what is wrong or missing.
+fn verify(
+    key: &str,
+    keys: &Keys,
+    proofs: &[Option<au::HistoryProof>],
+    entries: &[au::Entry],
+) -> Result<Checkpoint, String> {
+    let pages: Vec<au::HistoryProof> = proofs
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            p.clone()
+                .ok_or_else(|| format!("page {} of the answer carries no proof", n + 1))
+        })
+        .collect::<Result<_, _>>()?;
+    let proof = treaty_audit::wire::read_history_proof(&pages)?;
+    if proof.key != key {
+        return Err(format!(
+            "the proof is of history {}, not of {key} that was asked for",
+            proof.key
+        ));
+    }
+    let complete =
+        treaty_transparency::history::verify(&proof, &keys.log, &keys.witnesses, keys.needed)
+            .map_err(|e| e.to_string())?;
+    if complete.records.len() != entries.len() {
+        return Err(format!(
+            "the answer lists {} entries but proves {}",
+            entries.len(),
+            complete.records.len()
+        ));
+    }
+    for (listed, record) in entries.iter().zip(&complete.records) {
+        if *listed != treaty_audit::wire::entry(record) {
+            return Err(format!(
+                "log entry {} as listed is not the entry its proved leaf holds",
+                record.sequence
+            ));
+        }
+    }
+    Ok(complete.checkpoint)
+}
+
+/// The root hash as the checkpoint's third line writes it (base64).
+fn root_line(c: &Checkpoint) -> String {
+    String::from_utf8_lossy(&c.text)
+        .lines()
+        .nth(2)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Who recorded a step, in a few words: `lt-mfa (token of treaty, key ed25519-…) via approvals`,

@@ -151,3 +151,100 @@ fn a_service_called_by_its_peers_off_loopback_without_a_client_ca_is_refused_bef
         "it never listened"
     );
 }
+
+#[tokio::test]
+async fn treaty_history_verify_says_complete_as_of_a_checkpoint_and_fails_under_another_key() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let dir_text = dir.path().to_str().expect("a UTF-8 path");
+    let served = TreatyProcess::spawn(
+        env!("CARGO_BIN_EXE_treaty"),
+        [
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir_text,
+            "audit",
+        ],
+        [("TREATY_CHECKPOINT_INTERVAL_MS", "20")],
+    );
+    served.serving().await;
+    let registry = dev_credentials(dir.path()).identity(ServiceName::Registry);
+    let mut audit = AuditServiceClient::new(served.tls_channel(&registry).await);
+    let first = entry(1, treaty_ledger::GENESIS);
+    let second = entry(2, first.hash);
+    audit
+        .append(pb::AppendRequest {
+            request_id: "cli-verify".into(),
+            source: "registry".into(),
+            entries: [&first, &second]
+                .map(treaty_audit::wire::source_entry)
+                .to_vec(),
+        })
+        .await
+        .expect("append");
+    treaty_testkit::eventually("a checkpoint over both entries", async || {
+        let c = audit
+            .get_checkpoint(pb::GetCheckpointRequest::default())
+            .await
+            .ok()?
+            .into_inner();
+        (c.tree_size >= 3).then_some(())
+    })
+    .await;
+    let history = |data_dir: &str, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+            .args(["history", "TO", "--verify", "--endpoint", &served.url()])
+            .args(extra)
+            .env("TREATY_DATA_DIR", data_dir)
+            .env_remove("TREATY_LOG_KEY")
+            .output()
+            .expect("run treaty history");
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+
+    // With the development key `treaty serve` made in the data directory.
+    let (code, out, err) = history(dir_text, &[]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("2 steps recorded for Tonga (TO)"), "{out}");
+    assert!(
+        out.contains("complete as of checkpoint 3 of localhost/treaty-audit (root "),
+        "{out}"
+    );
+
+    // With the verifier key in a file, as an operator publishes it; and in JSON.
+    let text = std::fs::read_to_string(treaty_node::log::dev_key_path(dir.path())).unwrap();
+    let vkey = treaty_transparency::LogKey::from_private(&text).unwrap();
+    let vkey_file = dir.path().join("log.vkey");
+    std::fs::write(&vkey_file, vkey.verifier_key()).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = elsewhere.path().to_str().unwrap();
+    let (code, out, err) = history(
+        elsewhere,
+        &["--log-key", vkey_file.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(json["complete_as_of"]["size"], 3);
+    assert_eq!(json["entries"].as_array().unwrap().len(), 2);
+
+    // Under another log's key the same answer proves nothing.
+    let (other, _) = treaty_transparency::LogKey::generate("localhost/treaty-audit").unwrap();
+    let (code, out, err) = history(elsewhere, &["--log-key", other.verifier_key()]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        err.contains("the history of TO is NOT proved complete: the checkpoint does not verify"),
+        "{err}"
+    );
+
+    // With no key at all, it says where to get one.
+    let (code, _, err) = history(elsewhere, &[]);
+    assert_ne!(code, Some(0));
+    assert!(
+        err.contains("--verify needs the log's verifier key: pass --log-key"),
+        "{err}"
+    );
+
+    served.terminate().await;
+}

@@ -5,11 +5,11 @@
 //! including it, signs that checkpoint and stores it under its size, all in one transaction:
 //! the checkpoint exists exactly when its tree does, and it is handed out only once durable.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use treaty_ledger::{LedgerError, NewRecord, Subject};
 use treaty_transparency::LogKey;
-use treaty_transparency::commitment::{self, COMMITMENT_KIND, Heads};
+use treaty_transparency::commitment::{self, COMMITMENT_KIND, Commitment, Heads};
 
 use super::{AuditStore, refuse};
 use crate::error::AuditError;
@@ -24,6 +24,25 @@ pub struct Signed {
     pub note: Vec<u8>,
     /// Every history's head as of the commitment, which commits to them.
     pub heads: Arc<Heads>,
+    /// The commitment's tree over them, made when first needed.
+    commitment: OnceLock<Commitment>,
+}
+
+impl Signed {
+    /// The checkpoint of `size`, signed as `note`, whose commitment commits to `heads`.
+    pub fn new(size: u64, note: Vec<u8>, heads: Arc<Heads>) -> Signed {
+        Signed {
+            size,
+            note,
+            heads,
+            commitment: OnceLock::new(),
+        }
+    }
+
+    /// The commitment's tree, to prove heads in.
+    pub fn commitment(&self) -> &Commitment {
+        self.commitment.get_or_init(|| self.heads.commit())
+    }
 }
 
 impl AuditStore {
@@ -115,6 +134,7 @@ impl AuditStore {
                     size,
                     note,
                     heads: Arc::new(now),
+                    commitment: OnceLock::from(commitment),
                 }))
             })
             .await

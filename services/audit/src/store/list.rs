@@ -46,6 +46,12 @@ impl<'a> Wanted<'a> {
 }
 
 impl AuditStore {
+    /// The last sequence a listing may answer: the durable head, or `until` if lower.
+    fn readable(&self, until: Option<u64>) -> u64 {
+        let (durable, _) = self.ledger.head();
+        until.map_or(durable, |u| u.min(durable))
+    }
+
     /// A page of the entries `q` wants, in log order, and whether more follow.
     pub fn list_entries(&self, q: &EntriesQuery) -> Result<(Vec<Record>, bool), AuditError> {
         let wanted = Wanted::of(&q.filter);
@@ -57,13 +63,13 @@ impl AuditStore {
             (None, Some(s), Some(t)) => (BY_STATE_TREATY, index_prefix(&[s, t])),
             (None, Some(s), None) => (BY_STATE, index_prefix(&[s])),
             (None, None, Some(t)) => (BY_TREATY, index_prefix(&[t])),
-            (None, None, None) => return self.list_from_log(&wanted, first, q.page.size),
+            (None, None, None) => return self.list_from_log(&wanted, first, q.page.size, q.until),
         };
         let mut start = prefix.clone();
         start.extend_from_slice(&first.to_be_bytes());
         // An index is written in the same transaction as the log, but a batch's index entries
         // are visible before the batch is durable: answer only up to the durable head.
-        let (durable, _) = self.ledger.head();
+        let durable = self.readable(q.until);
         let mut out = Vec::new();
         for item in self.ledger.tree(tree).range(start..) {
             let (k, _) = item.map_err(LedgerError::from)?;
@@ -96,8 +102,9 @@ impl AuditStore {
         wanted: &Wanted<'_>,
         first: u64,
         size: usize,
+        until: Option<u64>,
     ) -> Result<(Vec<Record>, bool), AuditError> {
-        let (durable, _) = self.ledger.head();
+        let durable = self.readable(until);
         let mut out = Vec::new();
         for record in self.ledger.range(first, durable) {
             let record = record?;

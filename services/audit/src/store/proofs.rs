@@ -1,8 +1,9 @@
-//! The tree's leaves and proofs, over durable leaves only.
+//! The tree's leaves and proofs, over durable leaves only, and the proof of a history.
 
-use treaty_ledger::{Hash, LedgerError};
+use treaty_ledger::{Hash, LedgerError, Record};
+use treaty_transparency::history::{HistoryProof, ProvedEntry, ProvedHead};
 
-use super::AuditStore;
+use super::{AuditStore, Signed};
 use crate::error::AuditError;
 
 /// An inclusion proof and what it is checked against.
@@ -62,4 +63,75 @@ impl AuditStore {
             second_root: l.tree_root(second).map_err(beyond)?,
         })
     }
+}
+
+impl AuditStore {
+    /// The proof of one page of the history `key` (its `records`, all before the checkpoint's
+    /// commitment) against the checkpoint `signed`: the commitment entry, the history's head
+    /// or its absence in the commitment, and each entry's inclusion. The checkpoint's note is
+    /// left for the caller to fill in with its cosignatures.
+    pub fn history_proof(
+        &self,
+        signed: &Signed,
+        key: &str,
+        records: &[Record],
+    ) -> Result<HistoryProof, AuditError> {
+        let size = signed.size;
+        let commitment = self.ledger.get(size)?.ok_or_else(|| {
+            AuditError::Corrupt(format!("the commitment entry {size} is missing"))
+        })?;
+        let committed = signed.commitment();
+        let head = |key: &str, index: u64, proof: Vec<Hash>| -> Result<ProvedHead, AuditError> {
+            let head = signed.heads.get(key).ok_or_else(|| {
+                AuditError::Corrupt(format!("the commitment of {size} has no head of {key}"))
+            })?;
+            Ok(ProvedHead {
+                head,
+                index,
+                proof: proof.iter().map(|h| h.to_vec()).collect(),
+            })
+        };
+        let (head, neighbours) = match committed.prove(key) {
+            Some((index, proof)) => (Some(head(key, index, proof)?), Vec::new()),
+            None => (
+                None,
+                committed
+                    .prove_absent(key)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, index, proof)| head(&k, index, proof))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let entries = records
+            .iter()
+            .map(|r| {
+                let proof = self
+                    .ledger
+                    .inclusion_proof(r.sequence - 1, size)
+                    .map_err(beyond)?;
+                Ok(ProvedEntry {
+                    leaf: r.encode(),
+                    proof: hashes(proof),
+                })
+            })
+            .collect::<Result<_, AuditError>>()?;
+        Ok(HistoryProof {
+            key: key.to_owned(),
+            checkpoint: signed.note.clone(),
+            commitment: commitment.encode(),
+            commitment_proof: hashes(
+                self.ledger
+                    .inclusion_proof(size - 1, size)
+                    .map_err(beyond)?,
+            ),
+            head,
+            neighbours,
+            entries,
+        })
+    }
+}
+
+fn hashes(proof: Vec<Hash>) -> Vec<Vec<u8>> {
+    proof.iter().map(|h| h.to_vec()).collect()
 }

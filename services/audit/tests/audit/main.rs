@@ -2,5 +2,6 @@
 
 mod attacks;
 mod checkpoints;
+mod history_proof;
 mod log;
 mod shipper;
