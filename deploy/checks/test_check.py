@@ -28,7 +28,7 @@ KNOWN_VARIABLES = {
     "TREATY_REGISTRY_ADDR", "TREATY_APPROVALS_ADDR", "TREATY_NOTIFICATION_ADDR", "TREATY_AUDIT_ADDR",
     "TREATY_DRAIN_SECONDS", "TREATY_REQUEST_TIMEOUT_MS", "TREATY_TLS_CERT", "TREATY_TLS_KEY",
     "TREATY_TLS_CLIENT_CA", "TREATY_TLS_CA", "TREATY_TLS_IDENTITY_DIR", "TREATY_AUTH_ISSUER_KEYS",
-    "TREATY_HEALTH_ADDR",
+    "TREATY_HEALTH_ADDR", "TREATY_AUDIT_LOG_KEY", "TREATY_AUDIT_WITNESSES",
 }
 
 
@@ -369,6 +369,32 @@ class Manifests(unittest.TestCase):
         def m(d):
             del config(d)["TREATY_AUTH_ISSUER_KEYS"]
         self.assertCaught(m, "TREATY_AUTH_ISSUER_KEYS is not set: no bearer token is trusted")
+
+    def test_an_audit_pod_without_the_log_key_is_caught(self):
+        def m(d):
+            container(d, "audit")["env"] = [e for e in container(d, "audit")["env"] if e["name"] != "TREATY_AUDIT_LOG_KEY"]
+        self.assertCaught(m, "StatefulSet/audit: container treaty: TREATY_AUDIT_LOG_KEY is not set: off loopback `treaty serve` makes no development log key")
+
+    def test_the_all_in_one_without_the_log_key_is_caught(self):
+        def m(d):
+            container(d, "treaty")["env"] = [e for e in container(d, "treaty")["env"] if e["name"] != "TREATY_AUDIT_LOG_KEY"]
+        self.assertCaught(m, "StatefulSet/treaty: container treaty: TREATY_AUDIT_LOG_KEY is not set", overlay="dev")
+
+    def test_the_log_key_from_a_configmap_is_caught(self):
+        def m(d):
+            volume = next(v for v in pod(d, "audit")["volumes"] if v["name"] == "audit-log-key")
+            volume["configMap"] = volume.pop("secret")
+        self.assertCaught(m, "StatefulSet/audit: container treaty: TREATY_AUDIT_LOG_KEY=/etc/treaty/audit-log/log.key is on volume 'audit-log-key', backed by ConfigMap; a private key must come from a Secret")
+
+    def test_the_log_key_in_the_shared_configmap_is_caught(self):
+        def m(d):
+            config(d)["TREATY_AUDIT_LOG_KEY"] = "/etc/treaty/audit-log/log.key"
+        self.assertCaught(m, "StatefulSet/registry: container treaty: TREATY_AUDIT_LOG_KEY is set in a pod that runs registry, not the audit service")
+
+    def test_the_log_key_secret_mounted_in_another_pod_is_caught(self):
+        def m(d):
+            pod(d, "approvals")["volumes"].append({"name": "stolen", "secret": {"secretName": "treaty-audit-log-key"}})
+        self.assertCaught(m, "StatefulSet/approvals: container treaty: volume 'stolen' mounts the Secret treaty-audit-log-key in a pod that runs approvals")
 
     def test_a_plaintext_peer_is_caught(self):
         def m(d):

@@ -20,8 +20,14 @@ TLS_CERT, TLS_KEY = "TREATY_TLS_CERT", "TREATY_TLS_KEY"
 TLS_CLIENT_CA, TLS_CA = "TREATY_TLS_CLIENT_CA", "TREATY_TLS_CA"
 TLS_IDENTITY_DIR, ISSUER_KEYS = "TREATY_TLS_IDENTITY_DIR", "TREATY_AUTH_ISSUER_KEYS"
 LISTEN_ADDR = "TREATY_LISTEN_ADDR"
-# {variable: whether what it names is private}; ISSUER_KEYS is a comma-separated list of files.
-FILES = {TLS_CERT: False, TLS_KEY: True, TLS_CLIENT_CA: False, TLS_CA: False, ISSUER_KEYS: False}
+AUDIT_LOG_KEY, AUDIT_WITNESSES = "TREATY_AUDIT_LOG_KEY", "TREATY_AUDIT_WITNESSES"
+# {variable: whether what it names is private}; ISSUER_KEYS and AUDIT_WITNESSES are
+# comma-separated lists of files.
+FILES = {TLS_CERT: False, TLS_KEY: True, TLS_CLIENT_CA: False, TLS_CA: False, ISSUER_KEYS: False,
+         AUDIT_LOG_KEY: True, AUDIT_WITNESSES: False}
+LISTS = {ISSUER_KEYS, AUDIT_WITNESSES}
+# The Secret the manifests mount the log's signing key from (README "Deploy on Kubernetes").
+AUDIT_LOG_KEY_SECRET = "treaty-audit-log-key"
 TRUST_VARIABLES = frozenset(FILES) | {TLS_IDENTITY_DIR, LISTEN_ADDR}
 
 PUBLIC_SOURCES = {"Secret", "ConfigMap", "ClusterTrustBundle"}
@@ -143,15 +149,28 @@ def check_trust(w, container: dict, env: dict, graph: dict, variables: frozenset
     for var, private in FILES.items():
         if var not in value:
             continue
-        paths = [p.strip() for p in value[var].split(",")] if var == ISSUER_KEYS else [value[var]]
+        paths = [p.strip() for p in value[var].split(",")] if var in LISTS else [value[var]]
         for path in paths:
             if not path:
                 err(where, f"{var}={value[var]} lists an empty path")
                 continue
             _check_source(w, container, var, path, private, False, err)
 
+    runs_audit = w.role in (None, "audit")
+    if not runs_audit:
+        if AUDIT_LOG_KEY in value:
+            err(where, f"{AUDIT_LOG_KEY} is set in a pod that runs {w.role}, not the audit service: only the audit pod may hold the log's signing key (set it in that pod's env, not in the shared ConfigMap)")
+        for v in w.pod.get("volumes") or []:
+            sources = (v.get("projected") or {}).get("sources") or [] if "projected" in v else [v]
+            for source in sources:
+                secret = source.get("secret") if isinstance(source, dict) else None
+                if isinstance(secret, dict) and secret.get("secretName", secret.get("name")) == AUDIT_LOG_KEY_SECRET:
+                    err(where, f"volume {v.get('name')!r} mounts the Secret {AUDIT_LOG_KEY_SECRET} in a pod that runs {w.role}: only the audit pod may hold the log's signing key")
+
     if not cert or is_loopback(host):
         return
+    if runs_audit and AUDIT_LOG_KEY not in value:
+        err(where, f"{AUDIT_LOG_KEY} is not set: off loopback `treaty serve` makes no development log key, so the audit service refuses to start; mount the Secret {AUDIT_LOG_KEY_SECRET} (`treaty log keygen`) and name its file")
     callers = sorted(s for s, callees in graph.items() if w.role in callees) if w.role else sorted(graph)
     callees = sorted(graph.get(w.role, ())) if w.role else sorted(graph)
     if callers and TLS_CLIENT_CA not in value:
