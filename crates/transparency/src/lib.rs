@@ -6,13 +6,17 @@
 //!   (C2SP tlog-cosignature).
 //! - [`commitment`]: the commitment to every history's head that ends each checkpoint.
 //! - [`history`]: a history's completeness, checked against a checkpoint.
+//! - [`tiles`]: the C2SP tlog-tiles layout, built from the leaves.
+//! - [`offline`]: verification of a tlog-tiles export, trusting only the log's key.
 
 #![forbid(unsafe_code)]
 
 pub mod checkpoint;
 pub mod commitment;
 pub mod history;
+pub mod offline;
 pub mod proof;
+pub mod tiles;
 
 pub use checkpoint::{Checkpoint, CheckpointError, LogKey, WitnessKey};
 pub use proof::{ProofError, read_tlog_proof, tlog_proof, verify_consistency, verify_inclusion};

@@ -64,6 +64,44 @@ pub enum Command {
 pub enum LogCommand {
     /// Make the audit log's Ed25519 signing key (signed-note form) for TREATY_AUDIT_LOG_KEY.
     Keygen(LogKeygenArgs),
+    /// Export the log as C2SP tlog-tiles: static files (the checkpoint, hash tiles, entry
+    /// bundles, and every earlier checkpoint under treaty/checkpoints/) any web server serves.
+    Export(LogExportArgs),
+    /// Verify a tlog-tiles export offline, trusting only the log's key: every leaf rehashed,
+    /// the tree and every tile rebuilt, every checkpoint, chain, link and commitment checked.
+    Verify(LogVerifyArgs),
+}
+
+/// Arguments of `treaty log export`.
+#[derive(Debug, Args)]
+pub struct LogExportArgs {
+    /// Where the suite is.
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The directory to write the export to (created; must be empty).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `treaty log verify`.
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    /// The export's directory (or a copy of what a web server serves of it).
+    pub dir: PathBuf,
+    /// The log's verifier key (`name+hash+base64`, as `treaty serve` prints it at start), or
+    /// a file holding it. Without it, the development key `treaty serve` made in
+    /// TREATY_DATA_DIR (default ./data) is used.
+    #[arg(long, env = "TREATY_LOG_KEY")]
+    pub log_key: Option<String>,
+    /// A witness's verifier key (or a file holding it); repeat for each witness.
+    #[arg(long = "witness")]
+    pub witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned the export's checkpoint.
+    #[arg(long, default_value_t = 0)]
+    pub need_witnesses: usize,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `treaty log keygen`.

@@ -41,7 +41,7 @@ fn main() -> ExitCode {
             Command::Bench(args) => bench::run(args).await,
             Command::Token(command) => token::run(command),
             Command::Pki(command) => pki::run(command),
-            Command::Log(command) => log::run(command),
+            Command::Log(command) => log::run(command).await,
             Command::Witness(command) => log::run_witness(command),
         }
     });

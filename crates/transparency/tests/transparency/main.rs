@@ -1,4 +1,5 @@
 //! The transparency crate's tests: one binary.
 
 mod checkpoints;
+mod tiles;
 mod vectors;

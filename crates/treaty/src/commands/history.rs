@@ -1,14 +1,13 @@
 //! `treaty history`: a state's recorded steps, from the audit log, and with `--verify` the
 //! proof that none is left out, checked against the log's key alone.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 use treaty_bundle::all_pages;
 use treaty_domain::HistoryKey;
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
-use treaty_transparency::checkpoint::{Checkpoint, LogKey};
+use treaty_transparency::checkpoint::Checkpoint;
 
+use super::keys::Keys;
 use super::shared::{CliError, connect, json_date, print_json, show_date, table};
 use crate::cli::HistoryArgs;
 
@@ -23,7 +22,11 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
         .unwrap_or_default();
     // Read the keys first: a missing one is said before anything is fetched.
     let keys = if args.verify {
-        Some(Keys::of(&args)?)
+        Some(Keys::new(
+            args.log_key.as_deref(),
+            &args.witnesses,
+            args.need_witnesses,
+        )?)
     } else {
         None
     };
@@ -130,72 +133,6 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
-}
-
-/// The keys a proof is checked with.
-struct Keys {
-    log: String,
-    witnesses: Vec<String>,
-    needed: usize,
-}
-
-impl Keys {
-    fn of(args: &HistoryArgs) -> Result<Keys, CliError> {
-        let log = match &args.log_key {
-            Some(given) => key_or_file(given, "log key")?,
-            None => dev_log_key()?,
-        };
-        let witnesses = args
-            .witnesses
-            .iter()
-            .map(|w| key_or_file(w, "witness key"))
-            .collect::<Result<Vec<_>, _>>()?;
-        if args.need_witnesses > witnesses.len() {
-            return Err(CliError::Refused(format!(
-                "--need-witnesses {} but only {} --witness key{} given",
-                args.need_witnesses,
-                witnesses.len(),
-                if witnesses.len() == 1 { " is" } else { "s are" }
-            )));
-        }
-        Ok(Keys {
-            log,
-            witnesses,
-            needed: args.need_witnesses,
-        })
-    }
-}
-
-/// A verifier key given on the command line, or the file that holds one.
-fn key_or_file(given: &str, what: &str) -> Result<String, CliError> {
-    let path = Path::new(given);
-    if given.contains('+') && !path.exists() {
-        return Ok(given.trim().to_owned());
-    }
-    std::fs::read_to_string(path)
-        .map(|t| t.trim().to_owned())
-        .map_err(|e| {
-            CliError::Refused(format!(
-                "the {what} {given:?} is neither a verifier key (name+hash+base64) nor a readable file: {e}"
-            ))
-        })
-}
-
-/// The verifier key of the development log key `treaty serve` made in the data directory.
-fn dev_log_key() -> Result<String, CliError> {
-    let data_dir = std::env::var_os("TREATY_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| std::path::PathBuf::from("./data"), Into::into);
-    let path = treaty_node::log::dev_key_path(&data_dir);
-    let text = std::fs::read_to_string(&path).map_err(|_| {
-        CliError::Refused(format!(
-            "--verify needs the log's verifier key: pass --log-key (or TREATY_LOG_KEY) with the key `treaty serve` prints at start (\"audit log: checkpoints are signed with this key\") or the .vkey file beside the key `treaty log keygen` made; there is no development key at {} to fall back on. Do not take the key from GetCheckpoint: that is the server's own word and proves nothing",
-            path.display()
-        ))
-    })?;
-    LogKey::from_private(&text)
-        .map(|k| k.verifier_key().to_owned())
-        .map_err(|e| CliError::Refused(format!("the development log key {}: {e}", path.display())))
 }
 
 /// Checks the proofs of every page against the keys, and that the entries listed are the

@@ -3,6 +3,7 @@
 //! bundle and the benchmark crates; the others are a few gRPC calls and a
 //! table (or JSON).
 
+mod keys;
 mod shared;
 
 pub mod bench;

@@ -4,6 +4,7 @@
 //! hold, and the dependency graph.
 
 mod bundled_data;
+mod export;
 mod serve;
 mod stalled_streams;
 mod tidy;
