@@ -109,6 +109,7 @@ expect 'un-treaty-section (token of treaty, key ed25519-' "treaty history shows 
 expect "steps recorded for Lithuania (LT)" "treaty history --verify lists the proved steps"
 expect "complete as of checkpoint " "treaty history --verify proves Lithuania's history complete"
 expect "verified offline: " "treaty log verify checks the exported log offline"
+expect "witness witness.example: no checkpoint accepted yet" "treaty witness run starts from an empty state"
 expect 'google.rpc.BadRequest' "grpcurl -v prints the field violations of a refusal"
 expect '"reason":"INVALID_FIELDS"' "grpcurl -v prints the ErrorInfo of a refusal"
 if grep -q 'is not recognized' "$work/out"; then

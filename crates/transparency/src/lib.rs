@@ -8,6 +8,7 @@
 //! - [`history`]: a history's completeness, checked against a checkpoint.
 //! - [`tiles`]: the C2SP tlog-tiles layout, built from the leaves.
 //! - [`offline`]: verification of a tlog-tiles export, trusting only the log's key.
+//! - [`witness`]: what a witness checks before it cosigns a checkpoint.
 
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ pub mod history;
 pub mod offline;
 pub mod proof;
 pub mod tiles;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError, LogKey, WitnessKey};
 pub use proof::{ProofError, read_tlog_proof, tlog_proof, verify_consistency, verify_inclusion};

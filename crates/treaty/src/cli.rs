@@ -54,7 +54,8 @@ pub enum Command {
     /// Make the audit log's checkpoint signing key.
     #[command(subcommand)]
     Log(LogCommand),
-    /// Make a witness's cosigning key.
+    /// Witness the audit log: make a cosigning key, or follow the log and cosign what extends
+    /// what it accepted.
     #[command(subcommand)]
     Witness(WitnessCommand),
 }
@@ -121,6 +122,34 @@ pub enum WitnessCommand {
     /// Make a witness's cosigning key (C2SP tlog-cosignature); its `.vkey` goes to the log's
     /// TREATY_AUDIT_WITNESSES and to clients that require its cosignature.
     Keygen(WitnessKeygenArgs),
+    /// Follow the log's checkpoints: demand a consistency proof from the last one accepted
+    /// (kept in --state), cosign those that extend it and submit them with AddCosignature;
+    /// refuse a fork or rollback, write both signed checkpoints as evidence, and stop (exit 1).
+    Run(WitnessRunArgs),
+}
+
+/// Arguments of `treaty witness run`.
+#[derive(Debug, Args)]
+pub struct WitnessRunArgs {
+    /// Where the log is (the audit service, or the suite).
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The witness's private key (`treaty witness keygen`).
+    #[arg(long, env = "TREATY_WITNESS_KEY")]
+    pub key: PathBuf,
+    /// Where the witness keeps the last checkpoint it accepted, and evidence of refusals.
+    #[arg(long, env = "TREATY_WITNESS_STATE")]
+    pub state: PathBuf,
+    /// The log's verifier key (or a file holding it). Without it, the development key
+    /// `treaty serve` made in TREATY_DATA_DIR (default ./data) is used.
+    #[arg(long, env = "TREATY_LOG_KEY")]
+    pub log_key: Option<String>,
+    /// How long to wait between looks at the log.
+    #[arg(long, default_value = "1s", value_parser = crate::commands::witness::parse_every)]
+    pub every: std::time::Duration,
+    /// Look once and exit (for a timer), instead of following.
+    #[arg(long)]
+    pub once: bool,
 }
 
 /// Arguments of `treaty witness keygen`.

@@ -6,7 +6,7 @@ use clap::Parser;
 use treaty::cli::{Cli, Command};
 use treaty::commands::{
     bench, demo, history, import, log, notices, parties, pki, serve, status, token, verify, watch,
-    withdrawals,
+    withdrawals, witness,
 };
 
 /// jemalloc, with its background thread: what a burst frees (stalled streams cut off, a large
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             Command::Token(command) => token::run(command),
             Command::Pki(command) => pki::run(command),
             Command::Log(command) => log::run(command).await,
-            Command::Witness(command) => log::run_witness(command),
+            Command::Witness(command) => witness::run(command).await,
         }
     });
     match result {

@@ -3,3 +3,4 @@
 mod checkpoints;
 mod tiles;
 mod vectors;
+mod witness;

@@ -1,5 +1,4 @@
-//! `treaty log keygen` and `treaty witness keygen`: the audit log's signing key and a
-//! witness's cosigning key, each with its verifier key beside it. `treaty log export` writes
+//! `treaty log keygen`: the audit log's signing key, with its verifier key beside it. `treaty log export` writes
 //! the log as C2SP tlog-tiles; `treaty log verify` checks such an export offline.
 
 use std::error::Error;
@@ -7,14 +6,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
+use treaty_transparency::LogKey;
 use treaty_transparency::commitment::committed;
 use treaty_transparency::offline::{self, CHECKPOINTS_DIR, Files};
 use treaty_transparency::tiles::Tiler;
-use treaty_transparency::{LogKey, WitnessKey};
 
 use super::keys::Keys;
 use super::shared::{CliError, connect, print_json};
-use crate::cli::{LogCommand, LogExportArgs, LogVerifyArgs, WitnessCommand};
+use crate::cli::{LogCommand, LogExportArgs, LogVerifyArgs};
 
 /// Runs `treaty log …`.
 pub async fn run(command: LogCommand) -> Result<(), Box<dyn Error>> {
@@ -35,24 +34,7 @@ pub async fn run(command: LogCommand) -> Result<(), Box<dyn Error>> {
     }
 }
 
-/// Runs `treaty witness …`.
-pub fn run_witness(command: WitnessCommand) -> Result<(), Box<dyn Error>> {
-    match command {
-        WitnessCommand::Keygen(args) => {
-            let (key, private) = WitnessKey::generate(&args.name)?;
-            write(&args.out, &private, &key.verifier_key())?;
-            println!(
-                "witness key {} (keep it secret); verifier key {} (give it to the log's TREATY_AUDIT_WITNESSES): {}",
-                args.out.display(),
-                args.out.with_extension("vkey").display(),
-                key.verifier_key()
-            );
-            Ok(())
-        }
-    }
-}
-
-fn write(out: &Path, private: &str, verifier: &str) -> Result<(), Box<dyn Error>> {
+pub(super) fn write(out: &Path, private: &str, verifier: &str) -> Result<(), Box<dyn Error>> {
     treaty_node::log::write_private(out, private)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let vkey = out.with_extension("vkey");

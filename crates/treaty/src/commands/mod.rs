@@ -20,5 +20,6 @@ pub mod token;
 pub mod verify;
 pub mod watch;
 pub mod withdrawals;
+pub mod witness;
 
 pub use shared::CliError;

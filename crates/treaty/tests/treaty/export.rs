@@ -13,7 +13,8 @@ use treaty_proto::audit::audit_service_client::AuditServiceClient;
 use treaty_testkit::{TreatyProcess, dev_credentials, eventually};
 use treaty_transparency::LogKey;
 
-fn record(sequence: u64, prev_hash: [u8; 32], state: &str) -> treaty_ledger::Record {
+/// The registry's journal entry `sequence` about `state`, chained to `prev_hash`.
+pub(crate) fn record(sequence: u64, prev_hash: [u8; 32], state: &str) -> treaty_ledger::Record {
     let mut r = treaty_ledger::Record {
         sequence,
         prev_hash,
@@ -120,7 +121,7 @@ async fn exported() -> Exported {
 }
 
 /// Runs `treaty ARGS` with the data directory `data` (where the development log key is).
-fn treaty(data: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+pub(crate) fn treaty(data: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
         .args(args)
         .env("TREATY_DATA_DIR", data)
