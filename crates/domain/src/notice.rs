@@ -38,6 +38,17 @@ impl NoticeKind {
         }
     }
 
+    /// The journal kind of the step a notice of this kind announces, as the approvals
+    /// service records it (and the audit log holds it): what a notice's proof must show.
+    pub fn step(self) -> &'static str {
+        match self {
+            NoticeKind::Deposit => "approvals.instrument_deposited",
+            NoticeKind::Effect => "approvals.withdrawal_took_effect",
+            NoticeKind::Deferral => "approvals.withdrawal_deferred",
+            NoticeKind::Revocation => "approvals.withdrawal_revoked",
+        }
+    }
+
     /// Checks the dates a notice of this kind carries: a deposit names the receipt, an effect
     /// the day of effect, and no withdrawal takes effect before the depositary received it.
     pub fn check_dates(

@@ -163,6 +163,7 @@ pub async fn run(
                 let peers = treaty_approvals::Peers {
                     registry: w.peer(role, Role::Registry).await?,
                     notification: w.peer(role, Role::Notification).await?,
+                    audit: w.peer(role, Role::Audit).await?,
                     client: w.client,
                 };
                 let tick = spec.config.scheduler_tick;

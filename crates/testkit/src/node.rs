@@ -38,6 +38,9 @@ pub fn start_instant() -> jiff::Timestamp {
 }
 
 fn builder(roles: Vec<Role>, clock: Arc<ManualClock>) -> LocalNodeBuilder {
+    // A notice carries the proof that its step is in a signed checkpoint, so a node that
+    // relays notices checkpoints soon; an audit log on its own checkpoints when a test asks.
+    let relays = roles.contains(&Role::Approvals);
     LocalNode::builder()
         .roles(roles)
         .clock(clock)
@@ -47,10 +50,14 @@ fn builder(roles: Vec<Role>, clock: Arc<ManualClock>) -> LocalNodeBuilder {
             c.drain = Duration::from_secs(2);
             c.scheduler_tick = Duration::from_millis(20);
             c.auth.issuer_keys = vec![crate::test_issuer_public_key()];
-            // Checkpoints add commitment entries to the log; a test that counts entries
-            // should not race them, so a test node checkpoints only when a test asks for it
-            // (`TestNode::start_configured` with `CHECKPOINTS_SOON`).
-            c.audit_log.interval = Duration::from_secs(24 * 3600);
+            // Checkpoints add commitment entries to the log; a test of the log that counts
+            // its entries should not race them, so an audit-only test node checkpoints only
+            // when a test asks for it (`TestNode::start_configured` with `CHECKPOINTS_SOON`).
+            c.audit_log.interval = if relays {
+                CHECKPOINTS_SOON
+            } else {
+                Duration::from_secs(24 * 3600)
+            };
         })
 }
 
@@ -107,6 +114,21 @@ impl TestNode {
     /// The node's data directory.
     pub fn data_dir(&self) -> &Path {
         self.node.data_dir()
+    }
+
+    /// The verifier key of the development key the node's audit log signs checkpoints with.
+    ///
+    /// # Panics
+    ///
+    /// When the node runs no audit log (there is no key in its data directory).
+    pub fn log_key(&self) -> String {
+        let path = treaty_node::log::dev_key_path(self.data_dir());
+        let private = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("the development log key {}: {e}", path.display()));
+        treaty_transparency::LogKey::from_private(&private)
+            .expect("a log key")
+            .verifier_key()
+            .to_owned()
     }
 
     /// The clock the node stamps `recorded_at` with and reads "today" from.

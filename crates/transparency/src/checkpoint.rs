@@ -427,3 +427,12 @@ pub fn check_cosignature(
 pub fn witness_name(verifier_key: &str) -> Result<String, CheckpointError> {
     CosignatureVerifier::new(verifier_key).map(|v| v.name)
 }
+
+/// A signed checkpoint's origin, size and root, read without checking any signature: what a
+/// service that holds no key can check a proof's shape against. Never trust it on its own.
+pub fn unverified(note: &[u8]) -> Result<(String, u64, Hash), CheckpointError> {
+    let parsed = Note::from_bytes(note).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    let body = tlog_tiles::Checkpoint::from_bytes(parsed.text())
+        .map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    Ok((body.origin().to_owned(), body.size(), body.hash().0))
+}

@@ -8,6 +8,7 @@
 //! - [`history`]: a history's completeness, checked against a checkpoint.
 //! - [`tiles`]: the C2SP tlog-tiles layout, built from the leaves.
 //! - [`offline`]: verification of a tlog-tiles export, trusting only the log's key.
+//! - [`notice`]: the proof a notice carries that its step is in the log.
 //! - [`witness`]: what a witness checks before it cosigns a checkpoint.
 
 #![forbid(unsafe_code)]
@@ -15,6 +16,7 @@
 pub mod checkpoint;
 pub mod commitment;
 pub mod history;
+pub mod notice;
 pub mod offline;
 pub mod proof;
 pub mod tiles;

@@ -433,6 +433,20 @@ pub struct WatchArgs {
     /// Stop after this many notices (for scripts); stream until interrupted when omitted.
     #[arg(long)]
     pub count: Option<u64>,
+    /// Check each notice's proof against the log's key, without calling back: its step is in
+    /// the signed log and is the step the notice announces. Exit 1 if any does not verify.
+    #[arg(long)]
+    pub verify: bool,
+    /// The log's verifier key (or a file holding it); without it, the development key
+    /// `treaty serve` made in TREATY_DATA_DIR (default ./data) is used.
+    #[arg(long, env = "TREATY_LOG_KEY", requires = "verify")]
+    pub log_key: Option<String>,
+    /// A witness's verifier key (or a file holding it); repeat for each witness.
+    #[arg(long = "witness", requires = "verify")]
+    pub witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned each notice's checkpoint.
+    #[arg(long, default_value_t = 0, requires = "verify")]
+    pub need_witnesses: usize,
 }
 
 /// Arguments of `treaty verify`.

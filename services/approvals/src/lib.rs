@@ -60,6 +60,8 @@ pub const NAME: &str = SERVICE.name;
 pub struct Peers {
     pub registry: Channel,
     pub notification: Channel,
+    /// The audit log, for the proof each notice carries.
+    pub audit: Channel,
     /// Deadlines for calls to them.
     pub client: ClientConfig,
 }

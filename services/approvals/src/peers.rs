@@ -1,4 +1,4 @@
-//! Typed clients for the registry and the notification service, with deadlines, their
+//! Typed clients for the registry, the notification service and the audit log, with deadlines, their
 //! answers read into domain values, their failures classified once (`PeerError`).
 
 use jiff::civil::Date;
@@ -8,6 +8,8 @@ use treaty_domain::{
     ApprovalProcedure, Chamber, ConflictPeriod, RunsFrom, StateCode, Threshold, TreatyId,
     WithdrawalClause,
 };
+use treaty_proto::audit as apb;
+use treaty_proto::audit::audit_service_client::AuditServiceClient;
 use treaty_proto::notification as npb;
 use treaty_proto::notification::notification_service_client::NotificationServiceClient;
 use treaty_proto::registry as rpb;
@@ -293,5 +295,51 @@ impl Notification {
             .publish_notice(self.client.request(request))
             .await?
             .into_inner())
+    }
+}
+
+/// The audit log, for the proof a notice carries.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    channel: Channel,
+    client: ClientConfig,
+}
+
+impl Audit {
+    /// The audit service behind `peers`.
+    pub fn new(peers: &Peers) -> Audit {
+        Audit {
+            channel: peers.audit.clone(),
+            client: peers.client,
+        }
+    }
+
+    /// The proof that the approvals journal entry `sequence` is in the log, in its latest
+    /// signed checkpoint (one attempt). NOT_FOUND until the entry is shipped, and
+    /// FAILED_PRECONDITION until a checkpoint covers it: both mean "not yet".
+    pub async fn notice_proof(&self, sequence: u64) -> Result<npb::NoticeProof, Status> {
+        let mut stub = AuditServiceClient::new(self.channel.clone());
+        let answer = stub
+            .get_inclusion_proof(self.client.request(apb::GetInclusionProofRequest {
+                tree_size: 0,
+                leaf: Some(apb::get_inclusion_proof_request::Leaf::SourceEntry(
+                    apb::SourceEntryRef {
+                        source: crate::NAME.to_owned(),
+                        sequence,
+                    },
+                )),
+            }))
+            .await?
+            .into_inner();
+        if answer.proof.is_empty() || answer.leaf.is_empty() {
+            return Err(Status::failed_precondition(
+                "the log answered the proof without its signed checkpoint or leaf",
+            ));
+        }
+        Ok(npb::NoticeProof {
+            leaf_index: answer.leaf_index,
+            leaf: answer.leaf,
+            proof: answer.proof,
+        })
     }
 }

@@ -3,6 +3,10 @@
 //! publish the notice of a deposit, a deferral, an effect or a revocation — before moving
 //! the cursor past it.
 //!
+//! A notice carries the proof that its step is in the audit log (the entry's leaf and its
+//! inclusion proof in a signed checkpoint), so the relay first waits for the shipper and the
+//! checkpointer to have covered the entry.
+//!
 //! Each effect is retried until it succeeds or the service shuts down, with the same
 //! request id (derived from the journal sequence) and the same notice id every time, so a
 //! crash between a state change and its publication loses nothing (the journal entry is
@@ -23,7 +27,7 @@ use treaty_runtime::{PeerFailure, Shutdown};
 
 use crate::Peers;
 use crate::journal::{self, Kind};
-use crate::peers::{Notification, Registry};
+use crate::peers::{Audit, Notification, Registry};
 use crate::store::ApprovalsStore;
 use crate::stored::StoredEvent;
 
@@ -42,6 +46,11 @@ const BATCH: usize = 64;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 /// The longest wait between attempts when the peer is down or slow.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How long a notice waits for its proof before the wait is logged as a warning: the
+/// shipper and the next checkpoint normally take about a second.
+const PROOF_PATIENCE: Duration = Duration::from_secs(5);
+/// The longest wait between asking again for a proof not yet there.
+const NOT_YET_BACKOFF: Duration = Duration::from_millis(250);
 /// The longest wait between attempts when the peer refuses (an operator must look).
 const MAX_REFUSED_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -61,6 +70,7 @@ pub async fn run(store: ApprovalsStore, peers: Peers, shutdown: Shutdown) {
     let relay = Relay {
         registry: Registry::new(&peers),
         notification: Notification::new(&peers),
+        audit: Audit::new(&peers),
         shutdown: shutdown.clone(),
     };
     let ledger = store.ledger().clone();
@@ -115,6 +125,7 @@ pub async fn run(store: ApprovalsStore, peers: Peers, shutdown: Shutdown) {
 struct Relay {
     registry: Registry,
     notification: Notification,
+    audit: Audit,
     shutdown: Shutdown,
 }
 
@@ -146,12 +157,59 @@ impl Relay {
                 })
                 .await
             }
-            Effect::Publish(req) => {
+            Effect::Publish(mut req) => {
+                let Some(proof) = self.proof(sequence).await else {
+                    return false;
+                };
+                if let Some(notice) = req.notice.as_mut() {
+                    notice.proof = Some(proof);
+                }
                 self.until_done(sequence, "publish the notice", || async {
                     self.notification.publish(req.clone()).await.map(|_| ())
                 })
                 .await
             }
+        }
+    }
+
+    /// The proof the notice of journal entry `sequence` carries: its leaf in the audit log
+    /// and the inclusion proof in a signed checkpoint. The entry reaches the log with the
+    /// shipper and a checkpoint within about a second, so "not yet" is asked again soon;
+    /// `None` when shutdown came first.
+    async fn proof(&self, sequence: u64) -> Option<npb::NoticeProof> {
+        let started = tokio::time::Instant::now();
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            if self.shutdown.is_triggered() {
+                return None;
+            }
+            let answer = tokio::select! {
+                answer = self.audit.notice_proof(sequence) => answer,
+                () = self.shutdown.triggered() => return None,
+            };
+            let status = match answer {
+                Ok(proof) => return Some(proof),
+                Err(status) => status,
+            };
+            let not_yet = matches!(
+                status.code(),
+                tonic::Code::NotFound | tonic::Code::FailedPrecondition
+            );
+            let waited = started.elapsed();
+            let cap = if not_yet {
+                NOT_YET_BACKOFF
+            } else if PeerFailure::of(&status).is_transient() {
+                MAX_BACKOFF
+            } else {
+                MAX_REFUSED_BACKOFF
+            };
+            if !not_yet || waited > PROOF_PATIENCE {
+                tracing::warn!(sequence, code = ?status.code(), message = status.message(), waited = ?waited, "the notice waits for the proof that its step is in the audit log (is the shipper or the checkpointer behind?)");
+            }
+            if !self.pause(backoff).await {
+                return None;
+            }
+            backoff = (backoff * 2).min(cap);
         }
     }
 

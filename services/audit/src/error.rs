@@ -47,6 +47,10 @@ pub enum AuditError {
     /// A proved history's later page names a checkpoint no longer held for proofs.
     #[error("the checkpoint of {size} is no longer held for history proofs")]
     ProofGone { size: u64, latest: u64 },
+    /// A source's journal entry the log does not hold (yet: its shipper sends it soon after
+    /// the source recorded it).
+    #[error("the log holds no entry {sequence} from {source_name}")]
+    SourceEntryNotLogged { source_name: String, sequence: u64 },
     /// A tree size or leaf beyond the durable tree.
     #[error("{asked} is beyond the tree of {size} leaves")]
     BeyondTree { asked: u64, size: u64 },
@@ -132,6 +136,20 @@ impl From<AuditError> for Status {
             AuditError::Corrupt(detail) => {
                 treaty_runtime::damaged_status(&SERVICE, &detail)
             }
+            AuditError::SourceEntryNotLogged {
+                source_name,
+                sequence,
+            } => SERVICE.error(
+                Code::NotFound,
+                "SOURCE_ENTRY_NOT_LOGGED",
+                format!(
+                    "the log holds no entry {sequence} from {source_name}: a source's entries reach the log shortly after it records them; ask again, or check the source's shipper"
+                ),
+                [
+                    ("source", source_name.clone()),
+                    ("sequence", sequence.to_string()),
+                ],
+            ),
             AuditError::NoCheckpoint => SERVICE.error(
                 Code::NotFound,
                 "NO_CHECKPOINT",

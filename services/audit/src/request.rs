@@ -354,26 +354,34 @@ pub fn leaves(req: &pb::GetEntriesRequest) -> Result<Leaves, Violations> {
     })
 }
 
-/// A `GetInclusionProof` request: a leaf index, in a tree size (`None`: the latest
-/// checkpoint's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A `GetInclusionProof` request: a leaf, in a tree size (`None`: the latest checkpoint's).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inclusion {
     pub tree_size: Option<u64>,
-    pub leaf_index: u64,
+    pub leaf: LeafRef,
+}
+
+/// Which leaf an inclusion proof is of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeafRef {
+    /// By its index in the tree.
+    Index(u64),
+    /// The leaf the log made of a source's journal entry.
+    Source { source: String, sequence: u64 },
 }
 
 /// A `GetInclusionProof` request.
 pub fn inclusion(req: &pb::GetInclusionProofRequest) -> Result<Inclusion, Violations> {
     use pb::get_inclusion_proof_request::Leaf;
     let mut v = Violations::new();
-    let leaf_index = match &req.leaf {
-        Some(Leaf::LeafIndex(i)) => Some(*i),
+    let leaf = match &req.leaf {
+        Some(Leaf::LeafIndex(i)) => Some(LeafRef::Index(*i)),
         Some(Leaf::Entry(name)) => match name
             .trim()
             .strip_prefix("entries/")
             .and_then(|n| n.parse::<u64>().ok())
         {
-            Some(sequence) if sequence > 0 => Some(sequence - 1),
+            Some(sequence) if sequence > 0 => Some(LeafRef::Index(sequence - 1)),
             _ => {
                 v.add(
                     "entry",
@@ -382,17 +390,31 @@ pub fn inclusion(req: &pb::GetInclusionProofRequest) -> Result<Inclusion, Violat
                 None
             }
         },
+        Some(Leaf::SourceEntry(e)) => {
+            let source = e.source.trim();
+            source_name(&mut v, "source_entry.source", source);
+            if e.sequence == 0 {
+                v.add(
+                    "source_entry.sequence",
+                    "required: journal sequences start at 1",
+                );
+            }
+            Some(LeafRef::Source {
+                source: source.to_owned(),
+                sequence: e.sequence,
+            })
+        }
         None => {
             v.add(
                 "leaf_index",
-                "required: the leaf index, or the entry's name in `entry`",
+                "required: the leaf index, the entry's name in `entry`, or a source's entry in `source_entry`",
             );
             None
         }
     };
-    let query = leaf_index.map(|leaf_index| Inclusion {
+    let query = leaf.map(|leaf| Inclusion {
         tree_size: (req.tree_size > 0).then_some(req.tree_size),
-        leaf_index,
+        leaf,
     });
     v.finish(query)
 }

@@ -183,9 +183,10 @@ impl AuditService for AuditApi {
             .checkpoints
             .size_or_latest(q.tree_size)
             .and_then(|size| {
-                let p = self.store.inclusion(q.leaf_index, size)?;
+                let index = self.store.leaf_index(&q.leaf)?;
+                let p = self.store.inclusion(index, size)?;
                 let signed = self.checkpoints.answer(&self.store, size).ok();
-                Ok(wire::inclusion(q.leaf_index, size, &p, signed.as_ref()))
+                Ok(wire::inclusion(index, size, &p, signed.as_ref()))
             });
         answer(proved)
     }

@@ -149,6 +149,7 @@ pub fn inclusion(
         proof: signed.map_or_else(String::new, |c| {
             treaty_transparency::tlog_proof(leaf_index, &p.hashes, c.checkpoint.as_bytes())
         }),
+        leaf: p.leaf.clone(),
     }
 }
 

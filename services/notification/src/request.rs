@@ -10,6 +10,8 @@ use treaty_proto::fields::{self, RequestId};
 use treaty_proto::notification as pb;
 use treaty_proto::page::{Listing, Paged};
 
+use crate::stored::StoredNoticeProof;
+
 /// A validated `PublishNotice`.
 #[derive(Clone, Debug)]
 pub struct PublishNotice {
@@ -32,6 +34,8 @@ pub struct PublishNotice {
     pub reasons: String,
     pub text: String,
     pub sources: Vec<String>,
+    /// The proof that its step is in the audit log, its shape checked.
+    pub proof: Option<StoredNoticeProof>,
 }
 
 /// A validated `Acknowledge`.
@@ -127,6 +131,12 @@ pub fn publish_notice(
     };
     let text = fields::long_text(&mut v, "notice.text", &n.text);
     let sources = fields::sources(&mut v, "notice.sources", &n.sources);
+    let proof = match (&n.proof, kind, &treaty, state, &case) {
+        (Some(p), Some(kind), Some(treaty), Some(state), Some(case)) => {
+            notice_proof(&mut v, p, kind, treaty, state, case)
+        }
+        _ => None,
+    };
     let command = (|| {
         let kind = kind?;
         let circulated_on = circulated_on?;
@@ -145,9 +155,56 @@ pub fn publish_notice(
             reasons,
             text,
             sources,
+            proof,
         })
     })();
     v.finish(command)
+}
+
+/// The most a notice's proof may take: a log entry, a proof of up to 64 hashes and a signed
+/// checkpoint with its cosignatures.
+const MAX_PROOF_BYTES: usize = 64 * 1024;
+
+/// A notice's proof, its shape checked against the notice (`treaty_transparency::notice`):
+/// the leaf is in the tree of the checkpoint it names, and records the step the notice
+/// announces. The log's signature is the recipient's to check: this service holds no key.
+fn notice_proof(
+    v: &mut Violations,
+    p: &pb::NoticeProof,
+    kind: NoticeKind,
+    treaty: &TreatyId,
+    state: StateCode,
+    case: &CaseId,
+) -> Option<StoredNoticeProof> {
+    use base64::Engine as _;
+    use treaty_transparency::notice::{Announced, NoticeProof, check_shape};
+    if p.leaf.len() + p.proof.len() > MAX_PROOF_BYTES {
+        v.add("notice.proof", format!("at most {MAX_PROOF_BYTES} bytes"));
+        return None;
+    }
+    let case = case.to_string();
+    let announced = Announced {
+        step: kind.step(),
+        case: &case,
+        state: state.as_str(),
+        treaty: treaty.as_str(),
+    };
+    let given = NoticeProof {
+        leaf_index: p.leaf_index,
+        leaf: &p.leaf,
+        proof: &p.proof,
+    };
+    match check_shape(&given, &announced) {
+        Ok(_) => Some(StoredNoticeProof {
+            leaf_index: p.leaf_index,
+            leaf: base64::engine::general_purpose::STANDARD.encode(&p.leaf),
+            proof: p.proof.clone(),
+        }),
+        Err(e) => {
+            v.add("notice.proof", e.to_string());
+            None
+        }
+    }
 }
 
 /// An `Acknowledge` request.

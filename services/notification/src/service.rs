@@ -119,7 +119,13 @@ impl NotificationService for NotificationApi {
     ) -> Answer<pb::PublishNoticeResponse> {
         let caller = authorize(&request, Rpc::PublishNotice, &Target::none())?;
         let cmd = read(request::publish_notice(request.get_ref(), self.today()))?;
-        let once = caller.once("PublishNotice", cmd.request_id.as_ref(), request.get_ref());
+        // The proof is evidence about the notice, not part of it: a retry carrying a proof in
+        // a newer checkpoint is the same request, and gets the first answer.
+        let mut fingerprinted = request.get_ref().clone();
+        if let Some(n) = fingerprinted.notice.as_mut() {
+            n.proof = None;
+        }
+        let once = caller.once("PublishNotice", cmd.request_id.as_ref(), &fingerprinted);
         answer(self.publish(&caller, once.as_ref(), cmd).await)
     }
 

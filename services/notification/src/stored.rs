@@ -148,6 +148,18 @@ pub struct StoredNotice {
     /// The journal sequence of its publication: the notice is streamed only once that entry
     /// is durable.
     pub journal_sequence: u64,
+    /// The proof that its step is in the audit log, as the publisher gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<StoredNoticeProof>,
+}
+
+/// A notice's proof (`treaty_transparency::notice`), kept as given once its shape checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredNoticeProof {
+    pub leaf_index: u64,
+    /// The leaf's bytes, base64.
+    pub leaf: String,
+    pub proof: String,
 }
 
 impl StoredNotice {

@@ -27,6 +27,12 @@ pub fn notice(n: &StoredNotice) -> pb::Notice {
         published_at: Some(timestamp_to_wire(n.published_at)),
         recipient_count: n.recipient_count,
         sources: n.sources.clone(),
+        proof: n.proof.as_ref().map(|p| pb::NoticeProof {
+            leaf_index: p.leaf_index,
+            leaf: base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &p.leaf)
+                .unwrap_or_default(),
+            proof: p.proof.clone(),
+        }),
     }
 }
 

@@ -1,15 +1,21 @@
-//! `treaty watch`: a recipient's notices, streamed live.
+//! `treaty watch`: a recipient's notices, streamed live; with `--verify`, each checked
+//! against the log's key by the proof it carries.
 
 use serde_json::json;
 use treaty_proto::notification::{
     self as nt, notification_service_client::NotificationServiceClient,
 };
 
+use super::keys::Keys;
 use super::shared::{CliError, bearer, connect, notice_json, short_name, show_date};
 use crate::cli::WatchArgs;
 
 /// `treaty watch`: streams until interrupted (or `--count` notices).
 pub async fn run(args: WatchArgs) -> Result<(), CliError> {
+    let keys = args
+        .verify
+        .then(|| Keys::new(args.log_key.as_deref(), &args.witnesses, args.need_witnesses))
+        .transpose()?;
     let channel = connect(&args.endpoint).await?;
     // With the recipient's own token (its inbox permission) the stream records deliveries;
     // without one it only reads.
@@ -21,6 +27,7 @@ pub async fn run(args: WatchArgs) -> Result<(), CliError> {
         .await?
         .into_inner();
     let mut seen = 0;
+    let mut unverified = 0;
     if !args.endpoint.json {
         eprintln!(
             "watching {} after cursor {} (Ctrl-C to stop)",
@@ -33,11 +40,19 @@ pub async fn run(args: WatchArgs) -> Result<(), CliError> {
         };
         seen += 1;
         let Some(n) = msg.notice else { continue };
+        let verdict = keys.as_ref().map(|k| check(&n, k));
+        if verdict.as_ref().is_some_and(Result::is_err) {
+            unverified += 1;
+        }
         if args.endpoint.json {
-            println!(
-                "{}",
-                json!({ "cursor": msg.cursor, "notice": notice_json(&n) })
-            );
+            let mut line = json!({ "cursor": msg.cursor, "notice": notice_json(&n) });
+            if let Some(v) = &verdict {
+                line["verified"] = match v {
+                    Ok(how) => json!({ "ok": true, "leaf_index": how.0, "checkpoint": how.1 }),
+                    Err(why) => json!({ "ok": false, "reason": why }),
+                };
+            }
+            println!("{line}");
         } else {
             println!(
                 "#{} {} {} {} {} (received {}, effective {})",
@@ -49,7 +64,50 @@ pub async fn run(args: WatchArgs) -> Result<(), CliError> {
                 show_date(n.received_on.as_ref()),
                 show_date(n.effective_on.as_ref())
             );
+            match &verdict {
+                Some(Ok((leaf, size))) => println!(
+                    "  verified: its step is log entry {} in the signed checkpoint of {size}",
+                    leaf + 1
+                ),
+                Some(Err(why)) => println!("  does NOT verify: {why}"),
+                None => {}
+            }
         }
     }
+    if unverified > 0 {
+        return Err(CliError::Refused(format!(
+            "{unverified} of {seen} notices do not verify against the log's key"
+        )));
+    }
     Ok(())
+}
+
+/// Checks `n`'s proof with `keys`: its leaf index and the size of the checkpoint it is in.
+fn check(n: &nt::Notice, keys: &Keys) -> Result<(u64, u64), String> {
+    use treaty_transparency::notice::{Announced, NoticeProof, verify};
+    let p = n
+        .proof
+        .as_ref()
+        .ok_or("the notice carries no proof that its step is in the log")?;
+    let kind = match n.kind() {
+        nt::NoticeKind::Deposit => treaty_domain::NoticeKind::Deposit,
+        nt::NoticeKind::Effect => treaty_domain::NoticeKind::Effect,
+        nt::NoticeKind::Deferral => treaty_domain::NoticeKind::Deferral,
+        nt::NoticeKind::Revocation => treaty_domain::NoticeKind::Revocation,
+        nt::NoticeKind::Unspecified => return Err("the notice names no kind".into()),
+    };
+    let announced = Announced {
+        step: kind.step(),
+        case: &n.case_id,
+        state: &n.state,
+        treaty: &n.treaty,
+    };
+    let proof = NoticeProof {
+        leaf_index: p.leaf_index,
+        leaf: &p.leaf,
+        proof: &p.proof,
+    };
+    verify(&proof, &announced, &keys.log, &keys.witnesses, keys.needed)
+        .map(|(_, checkpoint)| (p.leaf_index, checkpoint.size))
+        .map_err(|e| e.to_string())
 }

@@ -167,3 +167,61 @@ async fn notices_survive_a_restart_and_are_published_once() {
         "each notice once"
     );
 }
+
+#[tokio::test]
+async fn a_deposit_notice_carries_the_proof_that_its_deposit_is_in_the_signed_log() {
+    use treaty_transparency::notice::{Announced, NoticeProof, NoticeProofError, verify};
+    let node = seeded_node().await;
+    let case = notified_lithuania(&node).await;
+    let notice = wait_for_notice(&node, &case.notice_id)
+        .await
+        .notice
+        .expect("the notice");
+    let p = notice.proof.expect("the notice carries its proof");
+    let proof = NoticeProof {
+        leaf_index: p.leaf_index,
+        leaf: &p.leaf,
+        proof: &p.proof,
+    };
+    let deposit = Announced {
+        step: "approvals.instrument_deposited",
+        case: "apmbc-LT-1",
+        state: "LT",
+        treaty: "apmbc",
+    };
+    // Checked with the log's key alone: the deposit is in the signed tree.
+    let (proved, checkpoint) =
+        verify(&proof, &deposit, &node.log_key(), &[], 0).expect("the proof verifies");
+    assert_eq!(proved.step.source, "approvals");
+    assert_eq!(proved.step.kind, "approvals.instrument_deposited");
+    assert!(checkpoint.size > p.leaf_index);
+    // The same proof says nothing of another step, and nothing under another key.
+    let revocation = Announced {
+        step: "approvals.withdrawal_revoked",
+        ..deposit
+    };
+    assert!(matches!(
+        verify(&proof, &revocation, &node.log_key(), &[], 0),
+        Err(NoticeProofError::OtherStep(_))
+    ));
+    let (other, _) = treaty_transparency::LogKey::generate(&checkpoint.origin).unwrap();
+    assert!(matches!(
+        verify(&proof, &deposit, other.verifier_key(), &[], 0),
+        Err(NoticeProofError::Checkpoint(_))
+    ));
+    // Every copy of the notice carries it: the inbox stream and the listing.
+    let listed = node
+        .notification()
+        .list_notices(npb::ListNoticesRequest {
+            recipient: "states/FR".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("FR's notices")
+        .into_inner()
+        .notices;
+    assert_eq!(
+        listed[0].proof.as_ref().map(|q| q.leaf_index),
+        Some(p.leaf_index)
+    );
+}

@@ -5,10 +5,14 @@ use treaty_transparency::history::{HistoryProof, ProvedEntry, ProvedHead};
 
 use super::{AuditStore, Signed};
 use crate::error::AuditError;
+use crate::request::LeafRef;
+use crate::stored::{BY_SOURCE, index_key, read_head};
 
 /// An inclusion proof and what it is checked against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InclusionProof {
+    /// The leaf's bytes.
+    pub leaf: Vec<u8>,
     pub leaf_hash: Hash,
     pub hashes: Vec<Hash>,
     pub root: Hash,
@@ -47,11 +51,39 @@ impl AuditStore {
     /// The proof that leaf `index` is in the tree of `size`.
     pub fn inclusion(&self, index: u64, size: u64) -> Result<InclusionProof, AuditError> {
         let l = &self.ledger;
+        let hashes = l.inclusion_proof(index, size).map_err(beyond)?;
+        let leaf = l
+            .get(index + 1)?
+            .ok_or(AuditError::BeyondTree { asked: index, size })?
+            .encode();
         Ok(InclusionProof {
-            hashes: l.inclusion_proof(index, size).map_err(beyond)?,
+            leaf,
+            hashes,
             leaf_hash: l.leaf_hash(index).map_err(beyond)?,
             root: l.tree_root(size).map_err(beyond)?,
         })
+    }
+
+    /// The index of the leaf `leaf` names: given, or the one the log made of a source's entry.
+    pub fn leaf_index(&self, leaf: &LeafRef) -> Result<u64, AuditError> {
+        let (source, sequence) = match leaf {
+            LeafRef::Index(index) => return Ok(*index),
+            LeafRef::Source { source, sequence } => (source, *sequence),
+        };
+        let not_logged = || AuditError::SourceEntryNotLogged {
+            source_name: source.clone(),
+            sequence,
+        };
+        let indexed = self
+            .ledger
+            .tree(BY_SOURCE)
+            .get(index_key(&[source], sequence))
+            .map_err(LedgerError::from)?
+            .ok_or_else(not_logged)?;
+        let (global, _) = read_head(&indexed).ok_or_else(|| {
+            AuditError::Corrupt(format!("the by_source index of {source} {sequence}"))
+        })?;
+        Ok(global - 1)
     }
 
     /// The proof that the tree of `first` is a prefix of the tree of `second`.

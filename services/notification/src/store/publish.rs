@@ -99,6 +99,7 @@ impl NotificationStore {
                 recipient_count,
                 publication,
                 journal_sequence: 0,
+                proof: cmd.proof.clone(),
             };
             notice.journal_sequence = journal::append(
                 txn,

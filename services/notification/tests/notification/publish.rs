@@ -406,3 +406,81 @@ async fn a_request_id_reused_for_another_notice_is_refused_and_publishes_nothing
         .expect("the first request again");
     assert_eq!(again, first);
 }
+
+/// The proof the audit log gives of the approvals journal entry `sequence`, once a signed
+/// checkpoint covers it.
+async fn proof_of_approvals_entry(node: &TestNode, sequence: u64) -> pb::NoticeProof {
+    use treaty_proto::audit as au;
+    treaty_testkit::eventually(
+        &format!("approvals entry {sequence} in a checkpoint"),
+        async || {
+            let p = node
+                .audit()
+                .get_inclusion_proof(au::GetInclusionProofRequest {
+                    tree_size: 0,
+                    leaf: Some(au::get_inclusion_proof_request::Leaf::SourceEntry(
+                        au::SourceEntryRef {
+                            source: "approvals".into(),
+                            sequence,
+                        },
+                    )),
+                })
+                .await
+                .ok()?
+                .into_inner();
+            Some(pb::NoticeProof {
+                leaf_index: p.leaf_index,
+                leaf: p.leaf,
+                proof: p.proof,
+            })
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_notice_whose_proof_shows_another_step_or_is_altered_is_refused_and_nothing_is_stored() {
+    let node = TestNode::start_all().await;
+    let case = approved_ottawa_lt(&node).await;
+    // A real proof, of the case's opening: in the log, but not the deposit a deposit
+    // notice announces.
+    let opening = proof_of_approvals_entry(&node, 1).await;
+    let mut notice = lt_deposit("apmbc-LT-1-deposit", &case);
+    notice.proof = Some(opening.clone());
+    let err = publish(&node, "proof-1", notice.clone())
+        .await
+        .expect_err("a proof of another step");
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert_eq!(violated_fields(&err), ["notice.proof"]);
+    assert!(
+        err.message()
+            .contains("approvals.withdrawal_opened, not approvals.instrument_deposited"),
+        "{}",
+        err.message()
+    );
+    // One byte of the leaf changed: no longer the leaf the tree holds.
+    let mut altered = opening.clone();
+    altered.leaf[40] ^= 1;
+    notice.proof = Some(altered);
+    let err = publish(&node, "proof-2", notice.clone())
+        .await
+        .expect_err("an altered leaf");
+    assert_eq!(violated_fields(&err), ["notice.proof"]);
+    assert!(
+        err.message().contains("not in the checkpoint's tree"),
+        "{}",
+        err.message()
+    );
+    // A proof of another leaf index than it names.
+    let mut renumbered = opening;
+    renumbered.leaf_index += 1;
+    notice.proof = Some(renumbered);
+    let err = publish(&node, "proof-3", notice)
+        .await
+        .expect_err("another index");
+    assert_eq!(violated_fields(&err), ["notice.proof"]);
+    let missing = get_notice(&node, "apmbc-LT-1-deposit")
+        .await
+        .expect_err("nothing stored");
+    assert_eq!(missing.code(), Code::NotFound);
+}
