@@ -57,6 +57,7 @@ pub enum Rpc {
     PublishNotice,
     Subscribe,
     Acknowledge,
+    RegisterRecipientKey,
     GetNotice,
     ListNotices,
     // treaty.audit.v1.AuditService
@@ -93,7 +94,7 @@ pub enum Rule {
 
 impl Rpc {
     /// Every RPC, for tables and tests.
-    pub const ALL: [Rpc; 40] = [
+    pub const ALL: [Rpc; 41] = [
         Rpc::CreateTreaty,
         Rpc::GetTreaty,
         Rpc::ListTreaties,
@@ -122,6 +123,7 @@ impl Rpc {
         Rpc::PublishNotice,
         Rpc::Subscribe,
         Rpc::Acknowledge,
+        Rpc::RegisterRecipientKey,
         Rpc::GetNotice,
         Rpc::ListNotices,
         Rpc::Append,
@@ -180,7 +182,7 @@ impl Rpc {
                 Rule::Service(ServiceName::Approvals)
             }
             Rpc::Append => Rule::OwnJournal,
-            Rpc::Acknowledge => Rule::Recipient,
+            Rpc::Acknowledge | Rpc::RegisterRecipientKey => Rule::Recipient,
         }
     }
 
@@ -215,6 +217,7 @@ impl Rpc {
             Rpc::PublishNotice
             | Rpc::Subscribe
             | Rpc::Acknowledge
+            | Rpc::RegisterRecipientKey
             | Rpc::GetNotice
             | Rpc::ListNotices => "treaty.notification.v1.NotificationService",
             Rpc::Append
@@ -262,6 +265,7 @@ impl Rpc {
             Rpc::PublishNotice => "PublishNotice",
             Rpc::Subscribe => "Subscribe",
             Rpc::Acknowledge => "Acknowledge",
+            Rpc::RegisterRecipientKey => "RegisterRecipientKey",
             Rpc::GetNotice => "GetNotice",
             Rpc::ListNotices => "ListNotices",
             Rpc::Append => "Append",

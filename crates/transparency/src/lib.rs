@@ -9,6 +9,7 @@
 //! - [`tiles`]: the C2SP tlog-tiles layout, built from the leaves.
 //! - [`offline`]: verification of a tlog-tiles export, trusting only the log's key.
 //! - [`notice`]: the proof a notice carries that its step is in the log.
+//! - [`receipt`]: a recipient's signed receipt of a notice.
 //! - [`witness`]: what a witness checks before it cosigns a checkpoint.
 
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod history;
 pub mod notice;
 pub mod offline;
 pub mod proof;
+pub mod receipt;
 pub mod tiles;
 pub mod witness;
 

@@ -9,7 +9,12 @@
 //! chain (sequence, back-link and hash) and of its source's journal chain, link into exactly
 //! the histories its subject belongs to, each continuing that history's count and
 //! back-pointer, and each commitment entry must commit to the heads the entries before it
-//! give. An error names the file (and entry) where the check failed.
+//! give. Every signed receipt of a notice (`notification.acknowledged` with a `receipt`) must
+//! verify under the key the log last registered for its recipient before it
+//! (`notification.recipient_key_registered`), and name its own notice and recipient, a leaf
+//! before it holding an approvals entry of the same case, and a checkpoint the log signed
+//! (the root of that many entries, ending on a commitment). An error names the file (and
+//! entry) where the check failed.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +22,7 @@ use treaty_ledger::{GENESIS, Hash, Record, Subject};
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::commitment::{self, Heads};
+use crate::receipt;
 use crate::tiles::{TileFile, Tiler, WIDTH, entries_path, read_bundle};
 
 /// The directory of the extra checkpoints in an export.
@@ -45,6 +51,8 @@ pub struct Verified {
     pub tiles: u64,
     /// The leaf bytes rehashed.
     pub bytes: u64,
+    /// The recipients' signed receipts checked.
+    pub receipts: u64,
 }
 
 /// Where an export fails, and why.
@@ -152,6 +160,7 @@ pub fn verify(
         checkpoints: earlier.len(),
         tiles: walk.tiles,
         bytes: walk.bytes,
+        receipts: walk.receipts,
     })
 }
 
@@ -204,6 +213,13 @@ struct Walk<'f> {
     last_was_commitment: bool,
     tiles: u64,
     bytes: u64,
+    /// The root of the tree at each commitment entry (where the log signs checkpoints).
+    roots: BTreeMap<u64, Hash>,
+    /// The case of each approvals entry, by leaf index: what a receipt's leaf must be.
+    steps: BTreeMap<u64, Option<String>>,
+    /// Each recipient's registered receipt key, as the log last recorded it.
+    recipient_keys: BTreeMap<String, String>,
+    receipts: u64,
 }
 
 impl<'f> Walk<'f> {
@@ -219,6 +235,10 @@ impl<'f> Walk<'f> {
             last_was_commitment: false,
             tiles: 0,
             bytes: 0,
+            roots: BTreeMap::new(),
+            steps: BTreeMap::new(),
+            recipient_keys: BTreeMap::new(),
+            receipts: 0,
         }
     }
 
@@ -273,6 +293,7 @@ impl<'f> Walk<'f> {
             }
             self.sources
                 .insert(origin.source.clone(), (origin.sequence, origin.hash));
+            self.notification(at, index, &origin)?;
         }
         match commitment::committed(&record) {
             Some(committed) => {
@@ -299,6 +320,7 @@ impl<'f> Walk<'f> {
                 }
                 self.commitments += 1;
                 self.last_was_commitment = true;
+                self.roots.insert(sequence, self.tiler.root());
             }
             None => {
                 let keys: Vec<&str> = record.links.iter().map(|l| l.key.as_str()).collect();
@@ -319,6 +341,76 @@ impl<'f> Walk<'f> {
         self.heads
             .fold(sequence, &record.links)
             .or_else(|e| fail(at, e))?;
+        Ok(())
+    }
+
+    /// Follows what notices and receipts need: approvals entries' cases, recipients' keys,
+    /// and checks each signed receipt.
+    fn notification(&mut self, at: &str, index: u64, step: &Record) -> Result<(), ExportError> {
+        match (step.source.as_str(), step.kind.as_str()) {
+            ("approvals", _) => {
+                self.steps.insert(index, step.subject.case.clone());
+            }
+            ("notification", "notification.recipient_key_registered") => {
+                let p = json(at, &step.payload)?;
+                let (Some(recipient), Some(key)) =
+                    (p["recipient"].as_str(), p["verifier_key"].as_str())
+                else {
+                    return fail(at, "a key registration without its recipient and key");
+                };
+                receipt::check_key(key, recipient).or_else(|e| fail(at, e.to_string()))?;
+                self.recipient_keys
+                    .insert(recipient.to_owned(), key.to_owned());
+            }
+            ("notification", "notification.acknowledged") => {
+                let p = json(at, &step.payload)?;
+                let Some(signed) = p["receipt"].as_str() else {
+                    return Ok(());
+                };
+                let recipient = p["recipient"].as_str().unwrap_or_default();
+                let notice = p["notice_id"].as_str().unwrap_or_default();
+                let Some(key) = self.recipient_keys.get(recipient) else {
+                    return fail(
+                        at,
+                        format!("a receipt by {recipient}, who registered no key before it"),
+                    );
+                };
+                let said = receipt::open(signed, key)
+                    .or_else(|e| fail(at, format!("{recipient}'s receipt of {notice}: {e}")))?;
+                let mut wrong = Vec::new();
+                if said.recipient != recipient || said.notice_id != notice {
+                    wrong.push(format!(
+                        "it is {}'s receipt of {}",
+                        said.recipient, said.notice_id
+                    ));
+                }
+                match self.steps.get(&said.leaf_index) {
+                    Some(case) if *case == step.subject.case => {}
+                    Some(_) => wrong.push(format!(
+                        "its leaf {} is a step of another case",
+                        said.leaf_index
+                    )),
+                    None => wrong.push(format!(
+                        "its leaf {} is no approvals step before it",
+                        said.leaf_index
+                    )),
+                }
+                if self.roots.get(&said.tree_size) != Some(&said.root) {
+                    wrong.push(format!(
+                        "the log signed no checkpoint of {} with the root it names",
+                        said.tree_size
+                    ));
+                }
+                if !wrong.is_empty() {
+                    return fail(
+                        at,
+                        format!("{recipient}'s receipt of {notice}: {}", wrong.join("; ")),
+                    );
+                }
+                self.receipts += 1;
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -360,4 +452,9 @@ impl<'f> Walk<'f> {
 
 fn hex(h: &Hash) -> String {
     h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A journal payload as JSON.
+fn json(at: &str, payload: &[u8]) -> Result<serde_json::Value, ExportError> {
+    serde_json::from_slice(payload).or_else(|e| fail(at, format!("its payload is not JSON: {e}")))
 }

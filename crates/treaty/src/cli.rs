@@ -54,6 +54,9 @@ pub enum Command {
     /// Make the audit log's checkpoint signing key.
     #[command(subcommand)]
     Log(LogCommand),
+    /// A recipient's signed receipts: make its key, register it.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
     /// Witness the audit log: make a cosigning key, or follow the log and cosign what extends
     /// what it accepted.
     #[command(subcommand)]
@@ -447,6 +450,48 @@ pub struct WatchArgs {
     /// How many of the --witness keys must have cosigned each notice's checkpoint.
     #[arg(long, default_value_t = 0, requires = "verify")]
     pub need_witnesses: usize,
+    /// Acknowledge each notice as it arrives (needs the recipient's inbox token); with
+    /// --receipt-key, each one that verified with a signed receipt.
+    #[arg(long)]
+    pub acknowledge: bool,
+    /// The recipient's receipt key (`treaty receipt keygen`; its public key registered with
+    /// `treaty receipt register`): sign a receipt of each verified notice.
+    #[arg(long, env = "TREATY_RECEIPT_KEY", requires_all = ["verify", "acknowledge"])]
+    pub receipt_key: Option<PathBuf>,
+}
+
+/// `treaty receipt …`.
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCommand {
+    /// Make a recipient's receipt key (Ed25519, signed-note form, named for the recipient).
+    Keygen(ReceiptKeygenArgs),
+    /// Register a recipient's receipt key (its `.vkey`) with the notification service.
+    Register(ReceiptRegisterArgs),
+}
+
+/// Arguments of `treaty receipt keygen`.
+#[derive(Debug, Args)]
+pub struct ReceiptKeygenArgs {
+    /// The recipient: a state code (FR), `depositary` or `un-security-council`.
+    #[arg(long, value_parser = parse_recipient)]
+    pub recipient: String,
+    /// Where to write the private key (owner-only); the verifier key goes beside it as `.vkey`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `treaty receipt register`.
+#[derive(Debug, Args)]
+pub struct ReceiptRegisterArgs {
+    /// Where the suite is (with the recipient's inbox token).
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The recipient: a state code (FR), `depositary` or `un-security-council`.
+    #[arg(value_parser = parse_recipient)]
+    pub recipient: String,
+    /// The recipient's verifier key, or the `.vkey` file holding it.
+    #[arg(long)]
+    pub key: String,
 }
 
 /// Arguments of `treaty verify`.

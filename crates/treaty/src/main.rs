@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use treaty::cli::{Cli, Command};
 use treaty::commands::{
-    bench, demo, history, import, log, notices, parties, pki, serve, status, token, verify, watch,
-    withdrawals, witness,
+    bench, demo, history, import, log, notices, parties, pki, receipt, serve, status, token,
+    verify, watch, withdrawals, witness,
 };
 
 /// jemalloc, with its background thread: what a burst frees (stalled streams cut off, a large
@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             Command::Token(command) => token::run(command),
             Command::Pki(command) => pki::run(command),
             Command::Log(command) => log::run(command).await,
+            Command::Receipt(command) => receipt::run(command).await,
             Command::Witness(command) => witness::run(command).await,
         }
     });

@@ -53,6 +53,15 @@ pub enum NotificationError {
         notice_id: String,
         recipient: String,
     },
+    /// A receipt was given, but no key is registered for the recipient.
+    #[error("no receipt key is registered for {recipient}")]
+    NoReceiptKey { recipient: String },
+    /// A receipt was given for a notice that carries no proof to name.
+    #[error("notice {notice_id} carries no proof a receipt can name")]
+    NoProofToReceipt { notice_id: String },
+    /// The receipt does not verify, or says something else than what was received.
+    #[error("the receipt is refused: {reason}")]
+    BadReceipt { reason: String },
     /// The notice id was already published with different content.
     #[error("notice {notice_id} was already published with different content")]
     NoticeIdTaken { notice_id: String },
@@ -140,6 +149,27 @@ impl From<NotificationError> for Status {
                 ),
                 [("noticeId", notice_id), ("recipient", recipient)],
             ),
+            NotificationError::NoReceiptKey { recipient } => SERVICE.error(
+                Code::FailedPrecondition,
+                "NO_RECEIPT_KEY",
+                format!(
+                    "no receipt key is registered for {recipient}: register its public key first (RegisterRecipientKey), then sign receipts with it"
+                ),
+                [("recipient", recipient)],
+            ),
+            NotificationError::NoProofToReceipt { notice_id } => SERVICE.error(
+                Code::FailedPrecondition,
+                "NOTICE_WITHOUT_PROOF",
+                format!(
+                    "notice {notice_id} carries no proof that its step is in the log, so a receipt has no leaf or checkpoint to name; acknowledge it without a receipt"
+                ),
+                [("noticeId", notice_id)],
+            ),
+            NotificationError::BadReceipt { reason } => {
+                let mut v = Violations::new();
+                v.add("receipt", reason);
+                SERVICE.invalid(v)
+            }
             NotificationError::NoticeIdTaken { notice_id } => SERVICE.error(
                 Code::AlreadyExists,
                 "NOTICE_ID_TAKEN",

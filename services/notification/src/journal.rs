@@ -16,6 +16,7 @@ pub enum Kind {
     NoticePublished,
     Delivered,
     Acknowledged,
+    RecipientKeyRegistered,
 }
 
 impl Kind {
@@ -25,6 +26,7 @@ impl Kind {
             Kind::NoticePublished => "notification.notice_published",
             Kind::Delivered => "notification.delivered",
             Kind::Acknowledged => "notification.acknowledged",
+            Kind::RecipientKeyRegistered => "notification.recipient_key_registered",
         }
     }
 }
@@ -66,4 +68,16 @@ pub struct Acknowledged<'a> {
     /// The notice's cursor in the recipient's inbox.
     pub cursor: u64,
     pub acknowledged_at: Timestamp,
+    /// The recipient's signed receipt, when it gave one: checked offline against the key
+    /// the log holds for it (`notification.recipient_key_registered`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecipientKeyRegistered<'a> {
+    pub recipient: &'a str,
+    /// A signed-note Ed25519 verifier key named for the recipient.
+    pub verifier_key: &'a str,
+    pub registered_at: Timestamp,
 }

@@ -38,9 +38,19 @@ pub struct PublishNotice {
     pub proof: Option<StoredNoticeProof>,
 }
 
+/// A validated `RegisterRecipientKey`.
+#[derive(Clone, Debug)]
+pub struct RegisterKey {
+    pub request_id: Option<RequestId>,
+    pub recipient: Recipient,
+    pub verifier_key: String,
+}
+
 /// A validated `Acknowledge`.
 #[derive(Clone, Debug)]
 pub struct Acknowledge {
+    /// The recipient's signed receipt, as given (checked against its key when recorded).
+    pub receipt: Option<String>,
     pub request_id: Option<RequestId>,
     pub recipient: Recipient,
     pub notice_id: String,
@@ -161,6 +171,38 @@ pub fn publish_notice(
     v.finish(command)
 }
 
+/// The most a signed receipt may take.
+const MAX_RECEIPT_BYTES: usize = 4096;
+
+/// A `RegisterRecipientKey` request: the key must be a signed-note Ed25519 verifier key
+/// named for the recipient.
+pub fn register_key(req: &pb::RegisterRecipientKeyRequest) -> Result<RegisterKey, Violations> {
+    let mut v = Violations::new();
+    let request_id = fields::request_id(&mut v, &req.request_id);
+    let recipient = recipient(&mut v, "recipient", &req.recipient);
+    let key = req.verifier_key.trim();
+    if key.is_empty() {
+        v.add(
+            "verifier_key",
+            "required: the recipient's public key (`treaty receipt keygen` makes one)",
+        );
+    } else if key.len() > 512 {
+        v.add("verifier_key", "at most 512 bytes");
+    } else if let Some(r) = &recipient
+        && let Err(e) = treaty_transparency::receipt::check_key(key, &r.name())
+    {
+        v.add("verifier_key", e.to_string());
+    }
+    let command = (|| {
+        Some(RegisterKey {
+            request_id,
+            recipient: recipient?,
+            verifier_key: key.to_owned(),
+        })
+    })();
+    v.finish(command)
+}
+
 /// The most a notice's proof may take: a log entry, a proof of up to 64 hashes and a signed
 /// checkpoint with its cosignatures.
 const MAX_PROOF_BYTES: usize = 64 * 1024;
@@ -213,8 +255,17 @@ pub fn acknowledge(req: &pb::AcknowledgeRequest) -> Result<Acknowledge, Violatio
     let request_id = fields::request_id(&mut v, &req.request_id);
     let recipient = recipient(&mut v, "recipient", &req.recipient);
     let notice_id = fields::notice_id(&mut v, "notice_id", &req.notice_id);
+    let receipt = match req.receipt.trim() {
+        "" => None,
+        r if r.len() > MAX_RECEIPT_BYTES => {
+            v.add("receipt", format!("at most {MAX_RECEIPT_BYTES} bytes"));
+            None
+        }
+        _ => Some(format!("{}\n", req.receipt.trim_end())),
+    };
     let command = (|| {
         Some(Acknowledge {
+            receipt,
             request_id,
             recipient: recipient?,
             notice_id: notice_id?,

@@ -170,6 +170,30 @@ impl NotificationService for NotificationApi {
         )
     }
 
+    #[instrument(skip_all, fields(recipient = %request.get_ref().recipient))]
+    async fn register_recipient_key(
+        &self,
+        request: Request<pb::RegisterRecipientKeyRequest>,
+    ) -> Answer<pb::RegisterRecipientKeyResponse> {
+        let cmd = read(request::register_key(request.get_ref()))?;
+        let caller = authorize(
+            &request,
+            Rpc::RegisterRecipientKey,
+            &Target::recipient(cmd.recipient),
+        )?;
+        let once = caller.once(
+            "RegisterRecipientKey",
+            cmd.request_id.as_ref(),
+            request.get_ref(),
+        );
+        let now = self.clock.now();
+        answer(
+            self.store
+                .register_key(&caller, once.as_ref(), cmd, now)
+                .await,
+        )
+    }
+
     #[instrument(skip_all, fields(notice_id = %request.get_ref().notice_id))]
     async fn get_notice(
         &self,

@@ -30,14 +30,18 @@ pub const BY_PUBLICATION: Table<String> =
 pub const BY_TREATY: Table<String> = Table::new("by_treaty", "treaty index entry", FORMAT);
 /// Notice ids by `state \0 publication`.
 pub const BY_STATE: Table<String> = Table::new("by_state", "state index entry", FORMAT);
+/// The key each recipient signs its receipts with, by recipient name.
+pub const RECIPIENT_KEYS: Table<StoredRecipientKey> =
+    Table::new("recipient_keys", "recipient key", FORMAT);
 /// Counters; the last publication number is at [`PUBLICATIONS`].
 pub const COUNTERS: Table<u64> = Table::new("counters", "counter", FORMAT);
 /// The key of the last publication number in [`COUNTERS`].
 pub const PUBLICATIONS: &[u8] = b"publications";
 
 /// Every tree the notification service keeps beside its journal.
-pub const TREES: [&str; 8] = [
+pub const TREES: [&str; 9] = [
     NOTICES.name,
+    RECIPIENT_KEYS.name,
     DELIVERIES.name,
     INBOXES.name,
     INBOX_HEADS.name,
@@ -180,6 +184,18 @@ pub struct StoredDelivery {
     /// When the notice was first streamed to the recipient.
     pub delivered_at: Option<Timestamp>,
     pub acknowledged_at: Option<Timestamp>,
+    /// The recipient's signed receipt (`treaty_transparency::receipt`), if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+}
+
+/// The key a recipient signs its receipts with (table `recipient_keys`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecipientKey {
+    pub recipient: String,
+    /// A signed-note Ed25519 verifier key named for the recipient.
+    pub verifier_key: String,
+    pub registered_at: Timestamp,
 }
 
 #[cfg(test)]
@@ -194,6 +210,7 @@ mod tests {
             cursor: 3,
             delivered_at: Some("2025-06-27T09:00:00Z".parse().unwrap()),
             acknowledged_at: None,
+            receipt: None,
         };
         let bytes = treaty_ledger::stored::encode(FORMAT, &d);
         assert_eq!(bytes[0], FORMAT);

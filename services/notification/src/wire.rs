@@ -48,6 +48,7 @@ pub fn delivery(d: &StoredDelivery) -> pb::Delivery {
         cursor: d.cursor,
         delivered_at: d.delivered_at.map(timestamp_to_wire),
         acknowledged_at: d.acknowledged_at.map(timestamp_to_wire),
+        receipt: d.receipt.clone().unwrap_or_default(),
     }
 }
 

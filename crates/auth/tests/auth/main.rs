@@ -202,7 +202,7 @@ fn principals() -> Vec<(&'static str, Principal)> {
 }
 
 /// What the rules should say, written independently of the table: (rpc, principal) → allowed,
-/// for a request about LT (and, for Append, the approvals journal; for Acknowledge, France).
+/// for a request about LT (and, for Append, the approvals journal; for Acknowledge and RegisterRecipientKey, France).
 fn expected(rpc: Rpc, who: &str) -> bool {
     use Rpc::*;
     let read = matches!(
@@ -252,7 +252,7 @@ fn expected(rpc: Rpc, who: &str) -> bool {
         DepositInstrument => matches!(who, "LT's actor" | "the depositary"),
         RecordWithdrawalNotice | RecordRevocation | PublishNotice => who == "approvals",
         Append => who == "approvals",
-        Acknowledge => who == "France's inbox",
+        Acknowledge | RegisterRecipientKey => who == "France's inbox",
         _ => unreachable!("{rpc} is a read"),
     }
 }

@@ -346,6 +346,17 @@ fn request(rpc: Rpc, id: &str) -> Vec<u8> {
             request_id: id,
             recipient: "states/FR".into(),
             notice_id: format!("{case}-deposit"),
+            receipt: String::new(),
+        }
+        .encode_to_vec(),
+        Rpc::RegisterRecipientKey => nt::RegisterRecipientKeyRequest {
+            request_id: id,
+            recipient: "states/FR".into(),
+            verifier_key: treaty_transparency::receipt::RecipientKey::generate("states/FR")
+                .expect("a recipient key")
+                .0
+                .verifier_key()
+                .to_owned(),
         }
         .encode_to_vec(),
         Rpc::GetNotice => nt::GetNoticeRequest {

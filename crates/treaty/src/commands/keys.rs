@@ -47,7 +47,7 @@ impl Keys {
 }
 
 /// A verifier key given on the command line, or the file that holds one.
-fn key_or_file(given: &str, what: &str) -> Result<String, CliError> {
+pub(crate) fn key_or_file(given: &str, what: &str) -> Result<String, CliError> {
     let path = Path::new(given);
     if given.contains('+') && !path.exists() {
         return Ok(given.trim().to_owned());

@@ -217,7 +217,7 @@ fn verify(args: LogVerifyArgs) -> Result<(), CliError> {
             "origin": c.origin, "size": c.size, "root": root, "cosigned_by": cosigned,
             "sources": verified.sources, "commitments": verified.commitments,
             "earlier_checkpoints": verified.checkpoints, "hash_tiles": verified.tiles,
-            "leaf_bytes": verified.bytes,
+            "leaf_bytes": verified.bytes, "receipts": verified.receipts,
         }));
         return Ok(());
     }
@@ -227,7 +227,7 @@ fn verify(args: LogVerifyArgs) -> Result<(), CliError> {
         .map(|(s, n)| format!("{s} {n}"))
         .collect();
     println!(
-        "verified offline: {} entries ({} bytes rehashed), {} hash tiles rebuilt, {} commitments, {} earlier checkpoints consistent, source journals: {}",
+        "verified offline: {} entries ({} bytes rehashed), {} hash tiles rebuilt, {} commitments, {} earlier checkpoints consistent, source journals: {}; {} signed receipt{} checked",
         c.size,
         verified.bytes,
         verified.tiles,
@@ -237,7 +237,9 @@ fn verify(args: LogVerifyArgs) -> Result<(), CliError> {
             "none".to_owned()
         } else {
             sources.join(", ")
-        }
+        },
+        verified.receipts,
+        if verified.receipts == 1 { "" } else { "s" }
     );
     println!(
         "checkpoint {} of {} (root {root}){} verified in {:.2} s",

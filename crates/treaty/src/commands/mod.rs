@@ -14,6 +14,7 @@ pub mod log;
 pub mod notices;
 pub mod parties;
 pub mod pki;
+pub mod receipt;
 pub mod serve;
 pub mod status;
 pub mod token;

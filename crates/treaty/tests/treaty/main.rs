@@ -5,6 +5,7 @@
 
 mod bundled_data;
 mod export;
+mod receipts;
 mod serve;
 mod stalled_streams;
 mod tidy;

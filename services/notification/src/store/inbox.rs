@@ -10,8 +10,10 @@ use treaty_runtime::Caller;
 use super::{NotificationStore, refuse};
 use crate::error::NotificationError;
 use crate::journal::{self, Entry, Kind};
-use crate::request::Acknowledge;
-use crate::stored::{DELIVERIES, NOTICES, delivery_key};
+use crate::request::{Acknowledge, RegisterKey};
+use crate::stored::{
+    DELIVERIES, NOTICES, RECIPIENT_KEYS, StoredNotice, StoredRecipientKey, delivery_key,
+};
 use crate::wire;
 
 /// A notice streamed to a recipient, to be recorded as delivered.
@@ -108,8 +110,25 @@ impl NotificationStore {
                     recipient: name.clone(),
                 });
             }
-            if delivery.acknowledged_at.is_none() {
-                delivery.acknowledged_at = Some(now);
+            // A receipt is recorded once: with the first acknowledgement, or added to one
+            // made without; a later one changes nothing.
+            let receipt = match &cmd.receipt {
+                Some(r) if delivery.receipt.is_none() => {
+                    let Some(registered) = RECIPIENT_KEYS.read(txn, name.as_bytes())? else {
+                        return refuse(NotificationError::NoReceiptKey {
+                            recipient: name.clone(),
+                        });
+                    };
+                    if let Err(e) = check_receipt(r, &registered.verifier_key, &notice, &name) {
+                        return refuse(e);
+                    }
+                    Some(r.clone())
+                }
+                _ => None,
+            };
+            if delivery.acknowledged_at.is_none() || receipt.is_some() {
+                delivery.acknowledged_at = delivery.acknowledged_at.or(Some(now));
+                delivery.receipt = delivery.receipt.take().or_else(|| receipt.clone());
                 DELIVERIES.write(txn, &key, &delivery)?;
                 journal::append(
                     txn,
@@ -124,6 +143,7 @@ impl NotificationStore {
                             recipient: &name,
                             cursor: delivery.cursor,
                             acknowledged_at: now,
+                            receipt: receipt.as_deref(),
                         },
                     },
                 );
@@ -133,5 +153,111 @@ impl NotificationStore {
             })
         })
         .await
+    }
+
+    /// Registers the key `cmd.recipient` signs its receipts with, replacing an earlier one,
+    /// with one journal entry (none when the same key is registered again).
+    pub async fn register_key(
+        &self,
+        caller: &Caller,
+        once: Option<&Once>,
+        cmd: RegisterKey,
+        now: Timestamp,
+    ) -> Result<pb::RegisterRecipientKeyResponse, NotificationError> {
+        let caller = caller.clone();
+        let name = cmd.recipient.name();
+        treaty_runtime::commit_once(&self.ledger, once, move |txn| {
+            let held = RECIPIENT_KEYS.read(txn, name.as_bytes())?;
+            let stored = match held {
+                Some(k) if k.verifier_key == cmd.verifier_key => k,
+                _ => {
+                    let k = StoredRecipientKey {
+                        recipient: name.clone(),
+                        verifier_key: cmd.verifier_key.clone(),
+                        registered_at: now,
+                    };
+                    RECIPIENT_KEYS.write(txn, name.as_bytes(), &k)?;
+                    journal::append(
+                        txn,
+                        &caller,
+                        Entry {
+                            kind: Kind::RecipientKeyRegistered.as_str(),
+                            subject: match cmd.recipient {
+                                Recipient::State(code) => {
+                                    Subject::of(Some(code.as_str()), None, None)
+                                }
+                                Recipient::Depositary | Recipient::SecurityCouncil => {
+                                    Subject::of(None, None, None)
+                                }
+                            },
+                            occurred_on: Some(treaty_domain::today(now)),
+                            sources: &[],
+                            event: &journal::RecipientKeyRegistered {
+                                recipient: &name,
+                                verifier_key: &k.verifier_key,
+                                registered_at: now,
+                            },
+                        },
+                    );
+                    k
+                }
+            };
+            Ok(pb::RegisterRecipientKeyResponse {
+                recipient: stored.recipient,
+                verifier_key: stored.verifier_key,
+                registered_at: Some(treaty_proto::wire::timestamp_to_wire(stored.registered_at)),
+            })
+        })
+        .await
+    }
+}
+
+/// Checks a signed receipt of `notice` by `recipient`: signed by its registered key, and
+/// naming this notice, the leaf its proof names and the checkpoint that proof is in.
+fn check_receipt(
+    receipt: &str,
+    key: &str,
+    notice: &StoredNotice,
+    recipient: &str,
+) -> Result<(), NotificationError> {
+    let bad = |reason: String| NotificationError::BadReceipt { reason };
+    let Some(proof) = &notice.proof else {
+        return Err(NotificationError::NoProofToReceipt {
+            notice_id: notice.notice_id.clone(),
+        });
+    };
+    let said = treaty_transparency::receipt::open(receipt, key).map_err(|e| bad(e.to_string()))?;
+    let (_, _, note) = treaty_transparency::read_tlog_proof(&proof.proof).map_err(|e| {
+        NotificationError::Corrupt(format!("the stored proof of {}: {e}", notice.notice_id))
+    })?;
+    let (_, size, root) = treaty_transparency::checkpoint::unverified(&note).map_err(|e| {
+        NotificationError::Corrupt(format!("the stored proof of {}: {e}", notice.notice_id))
+    })?;
+    let mut wrong = Vec::new();
+    if said.recipient != recipient {
+        wrong.push(format!("it is {}'s, not {recipient}'s", said.recipient));
+    }
+    if said.notice_id != notice.notice_id {
+        wrong.push(format!(
+            "it names notice {}, not {}",
+            said.notice_id, notice.notice_id
+        ));
+    }
+    if said.leaf_index != proof.leaf_index {
+        wrong.push(format!(
+            "it names leaf {}, the notice's proof leaf {}",
+            said.leaf_index, proof.leaf_index
+        ));
+    }
+    if (said.tree_size, said.root) != (size, root) {
+        wrong.push(format!(
+            "it names the checkpoint of {}, not the one of {size} the notice's proof is in",
+            said.tree_size
+        ));
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(bad(wrong.join("; ")))
     }
 }

@@ -80,6 +80,7 @@ impl NotificationStore {
                     cursor,
                     delivered_at: None,
                     acknowledged_at: None,
+                    receipt: None,
                 };
                 DELIVERIES.write(txn, &delivery_key(id, name), &delivery)?;
             }

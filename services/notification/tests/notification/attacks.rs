@@ -209,6 +209,7 @@ async fn acknowledging_a_notice_never_delivered_is_a_failed_precondition_and_cha
                 request_id: request_id.into(),
                 recipient: "states/AT".into(),
                 notice_id: id.clone(),
+                receipt: String::new(),
             },
         )
     };
@@ -232,6 +233,7 @@ async fn acknowledging_a_notice_never_delivered_is_a_failed_precondition_and_cha
                 request_id: "fr".into(),
                 recipient: "states/AT".into(),
                 notice_id: id.clone(),
+                receipt: String::new(),
             },
         ))
         .await

@@ -43,6 +43,7 @@ async fn streaming_records_the_delivery_and_acknowledging_records_the_acknowledg
             request_id: request_id.into(),
             recipient: "states/FR".into(),
             notice_id: "apmbc-LT-1-deposit".into(),
+            receipt: String::new(),
         })
     };
     let first = notification
@@ -85,6 +86,7 @@ async fn acknowledging_a_notice_that_is_not_in_the_inbox_is_refused() {
             request_id: String::new(),
             recipient: recipient.into(),
             notice_id: notice.into(),
+            receipt: String::new(),
         })
     };
 
@@ -132,6 +134,7 @@ async fn bad_recipient_names_and_fields_are_refused_precisely() {
             request_id: "a1".into(),
             recipient: "security-council".into(),
             notice_id: String::new(),
+            receipt: String::new(),
         }))
         .await
         .expect_err("two bad fields");
@@ -302,6 +305,7 @@ async fn every_change_is_one_journal_entry_shipped_to_the_audit_log() {
             request_id: request_id.into(),
             recipient: recipient.into(),
             notice_id: "apmbc-LT-1-deposit".into(),
+            receipt: String::new(),
         }))
         .await
         .expect("acknowledge");

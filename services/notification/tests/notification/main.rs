@@ -4,5 +4,6 @@ mod attacks;
 mod inbox;
 mod peers;
 mod publish;
+mod receipts;
 mod subscribe;
 mod support;

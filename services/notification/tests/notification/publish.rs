@@ -289,7 +289,7 @@ async fn an_effect_notice_needs_its_date_and_a_circulation_cannot_precede_receip
     assert_eq!(violated_fields(&early), ["notice.circulated_on"]);
 }
 
-async fn deposit(node: &TestNode, case: &str) {
+pub(crate) async fn deposit(node: &TestNode, case: &str) {
     node.approvals()
         .deposit_instrument(req(treaty_proto::approvals::DepositInstrumentRequest {
             request_id: format!("deposit-{case}"),
@@ -303,7 +303,7 @@ async fn deposit(node: &TestNode, case: &str) {
 }
 
 /// The notices about Lithuania of `kind`, once there is one.
-async fn published(node: &TestNode, kind: pb::NoticeKind) -> pb::Notice {
+pub(crate) async fn published(node: &TestNode, kind: pb::NoticeKind) -> pb::Notice {
     eventually("the approvals service to publish the notice", || async {
         node.notification()
             .list_notices(pb::ListNoticesRequest {
