@@ -308,6 +308,10 @@ pub struct DemoArgs {
     /// The running suite's issuer private key, to mint one token per actor.
     #[arg(long, env = "TREATY_ISSUER_KEY")]
     pub issuer_key: Option<PathBuf>,
+    /// The running suite's log verifier key (or its file), to verify its log at the end;
+    /// without it, the development key in TREATY_DATA_DIR (default ./data) is used.
+    #[arg(long, env = "TREATY_LOG_KEY", requires = "endpoint")]
+    pub log_key: Option<String>,
 }
 
 /// Arguments of `treaty import`.

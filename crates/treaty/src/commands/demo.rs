@@ -21,9 +21,10 @@ use treaty_proto::notification::{
 use treaty_runtime::Bearer;
 
 use super::import::Printed;
+use super::keys::Keys;
 use super::shared::{connect_url, issuer_key, minted, short_name, show_date, table};
-use super::verify;
-use crate::cli::{DemoArgs, Endpoint, VerifyArgs};
+use super::{history, log, verify};
+use crate::cli::{DemoArgs, Endpoint, LogCommand, LogExportArgs, LogVerifyArgs, VerifyArgs};
 
 /// Notices received, per recipient: the set of notice ids (exactly-once from the
 /// recipient's view means each id once).
@@ -47,7 +48,7 @@ const COUNT_DATES: [(i16, i8, i8, &str); 6] = [
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     let started = Instant::now();
-    let (endpoint, ca, key, _suite) = match args.endpoint {
+    let (endpoint, ca, key, suite) = match args.endpoint {
         Some(e) => {
             let key = issuer_key(args.issuer_key.as_deref())?.ok_or(
                 "the demo records steps as each actor: pass --issuer-key, the running suite's token issuer key",
@@ -70,6 +71,19 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
                 .ok_or("the in-process suite made no development issuer")?;
             (suite.tls_url(), Some(dev.ca()), key, Some(suite))
         }
+    };
+    // The log's key the demo checks the log with at the end: given, or the in-process
+    // suite's development key (never the server's word for it).
+    let log_key = match (&args.log_key, &suite) {
+        (Some(k), _) => Some(k.clone()),
+        (None, Some(suite)) => Some(
+            treaty_transparency::LogKey::from_private(&std::fs::read_to_string(
+                treaty_node::log::dev_key_path(suite.data_dir()),
+            )?)?
+            .verifier_key()
+            .to_owned(),
+        ),
+        (None, None) => None,
     };
     println!("treaty demo: the suite is at {endpoint}, each actor with its own token");
     let channel = connect_url(&endpoint, ca.as_deref()).await?;
@@ -175,7 +189,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
     verify::run(VerifyArgs {
         endpoint: Endpoint {
             endpoint: endpoint.clone(),
-            ca,
+            ca: ca.clone(),
             tls_server_name: None,
             token: None,
             token_file: None,
@@ -183,7 +197,58 @@ pub async fn run(args: DemoArgs) -> Result<(), Box<dyn Error>> {
         },
     })
     .await?;
+    println!();
+    verify_offline(&endpoint, ca.as_deref(), log_key.as_deref()).await?;
     println!("\ndone in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The demo's last word: the log exported as tlog-tiles and verified offline against the
+/// log's key alone, then Poland's history proved complete against it.
+async fn verify_offline(
+    endpoint: &str,
+    ca: Option<&std::path::Path>,
+    log_key: Option<&str>,
+) -> Result<(), Box<dyn Error>> {
+    let at = Endpoint {
+        endpoint: endpoint.to_owned(),
+        ca: ca.map(std::path::Path::to_path_buf),
+        tls_server_name: None,
+        token: None,
+        token_file: None,
+        json: false,
+    };
+    let out = std::env::temp_dir().join(format!("treaty-demo-export-{}", std::process::id()));
+    println!(
+        "Anyone can check the record without us: the log, exported as static tiles, verified offline:"
+    );
+    log::run(LogCommand::Export(LogExportArgs {
+        endpoint: at.clone(),
+        out: out.clone(),
+    }))
+    .await?;
+    log::run(LogCommand::Verify(LogVerifyArgs {
+        dir: out.clone(),
+        log_key: log_key.map(str::to_owned),
+        witnesses: Vec::new(),
+        need_witnesses: 0,
+        json: false,
+    }))
+    .await?;
+    let poland = treaty_domain::StateCode::parse("PL")?;
+    let keys = Keys::new(log_key, &[], 0)?;
+    let (entries, complete) = history::fetch(&at, poland, None, Some(&keys)).await?;
+    println!(
+        "\nPoland's history ({} steps, its notices' deliveries among them; `treaty history PL --verify` lists them): {}",
+        entries.len(),
+        complete
+            .as_ref()
+            .map_or_else(String::new, history::complete_line)
+    );
+    // The export was the check's input; it is left for a reader only when asked.
+    if let Err(e) = std::fs::remove_dir_all(&out) {
+        eprintln!("treaty demo: cannot remove {}: {e}", out.display());
+    }
     Ok(())
 }
 

@@ -3,23 +3,16 @@
 
 use serde_json::{Value, json};
 use treaty_bundle::all_pages;
-use treaty_domain::HistoryKey;
+use treaty_domain::{HistoryKey, StateCode, TreatyId};
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
 use treaty_transparency::checkpoint::Checkpoint;
 
 use super::keys::Keys;
 use super::shared::{CliError, connect, json_date, print_json, show_date, table};
-use crate::cli::HistoryArgs;
+use crate::cli::{Endpoint, HistoryArgs};
 
 /// `treaty history`.
 pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
-    let channel = connect(&args.endpoint).await?;
-    let client = AuditServiceClient::new(channel);
-    let treaty = args
-        .treaty
-        .as_ref()
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default();
     // Read the keys first: a missing one is said before anything is fetched.
     let keys = if args.verify {
         Some(Keys::new(
@@ -30,40 +23,13 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    let pages = all_pages(|page_token| {
-        let mut client = client.clone();
-        let request = au::GetHistoryRequest {
-            state: args.state.as_str().to_owned(),
-            treaty: treaty.clone(),
-            page_size: 1000,
-            page_token,
-            with_proof: args.verify,
-        };
-        async move {
-            let page = client.get_history(request).await?.into_inner();
-            Ok((vec![(page.entries, page.proof)], page.next_page_token))
-        }
-    })
+    let (entries, complete) = fetch(
+        &args.endpoint,
+        args.state,
+        args.treaty.as_ref(),
+        keys.as_ref(),
+    )
     .await?;
-    let (entries, proofs): (Vec<Vec<au::Entry>>, Vec<Option<au::HistoryProof>>) =
-        pages.into_iter().unzip();
-    let entries: Vec<au::Entry> = entries.into_iter().flatten().collect();
-    let complete = match &keys {
-        None => None,
-        Some(keys) => {
-            let key = HistoryKey::of_state(
-                args.state.as_str(),
-                args.treaty.as_ref().map(|t| t.as_str()),
-            )
-            .key();
-            Some(verify(&key, keys, &proofs, &entries).map_err(|reason| {
-                CliError::Refused(format!(
-                    "the history of {} is NOT proved complete: {reason}",
-                    args.state.as_str()
-                ))
-            })?)
-        }
-    };
     if args.endpoint.json {
         let list: Vec<Value> = entries
             .iter()
@@ -119,20 +85,69 @@ pub async fn run(args: HistoryArgs) -> Result<(), CliError> {
         args.state.as_str()
     );
     if let Some(c) = &complete {
-        let cosigned = if c.cosigned_by.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<&str> = c.cosigned_by.iter().map(|(n, _)| n.as_str()).collect();
-            format!(", cosigned by {}", names.join(", "))
-        };
-        println!(
-            "complete as of checkpoint {} of {} (root {}{cosigned})",
-            c.size,
-            c.origin,
-            root_line(c)
-        );
+        println!("{}", complete_line(c));
     }
     Ok(())
+}
+
+/// A state's history (one treaty's, if given), every page; with `keys`, proved complete
+/// against them: the checkpoint it is complete as of, or exactly what is wrong.
+pub(crate) async fn fetch(
+    endpoint: &Endpoint,
+    state: StateCode,
+    treaty: Option<&TreatyId>,
+    keys: Option<&Keys>,
+) -> Result<(Vec<au::Entry>, Option<Checkpoint>), CliError> {
+    let channel = connect(endpoint).await?;
+    let client = AuditServiceClient::new(channel);
+    let treaty_name = treaty.map(|t| t.as_str().to_owned()).unwrap_or_default();
+    let pages = all_pages(|page_token| {
+        let mut client = client.clone();
+        let request = au::GetHistoryRequest {
+            state: state.as_str().to_owned(),
+            treaty: treaty_name.clone(),
+            page_size: 1000,
+            page_token,
+            with_proof: keys.is_some(),
+        };
+        async move {
+            let page = client.get_history(request).await?.into_inner();
+            Ok((vec![(page.entries, page.proof)], page.next_page_token))
+        }
+    })
+    .await?;
+    let (entries, proofs): (Vec<Vec<au::Entry>>, Vec<Option<au::HistoryProof>>) =
+        pages.into_iter().unzip();
+    let entries: Vec<au::Entry> = entries.into_iter().flatten().collect();
+    let complete = match keys {
+        None => None,
+        Some(keys) => {
+            let key = HistoryKey::of_state(state.as_str(), treaty.map(|t| t.as_str())).key();
+            Some(verify(&key, keys, &proofs, &entries).map_err(|reason| {
+                CliError::Refused(format!(
+                    "the history of {} is NOT proved complete: {reason}",
+                    state.as_str()
+                ))
+            })?)
+        }
+    };
+    Ok((entries, complete))
+}
+
+/// `complete as of checkpoint N of <origin> (root …, cosigned by …)`.
+pub(crate) fn complete_line(c: &Checkpoint) -> String {
+    let cosigned = if c.cosigned_by.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = c.cosigned_by.iter().map(|(n, _)| n.as_str()).collect();
+        format!(", cosigned by {}", names.join(", "))
+    };
+    format!(
+        "complete as of checkpoint {} of {} (root {}{cosigned})",
+        c.size,
+        c.origin,
+        root_line(c)
+    )
 }
 
 /// Checks the proofs of every page against the keys, and that the entries listed are the

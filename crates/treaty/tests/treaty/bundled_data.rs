@@ -332,6 +332,11 @@ fn the_demo_replays_the_2025_withdrawals_with_real_dates_and_counts() {
         "duplicates seen by any recipient: 0",
         "2026-02-20  161",
         "intact",
+        // It ends by checking its own log as anyone could: offline, from an export, and
+        // Poland's history with its completeness proof, against the log's key alone.
+        "verified offline: ",
+        "Poland's history (",
+        "complete as of checkpoint ",
     ] {
         assert!(
             stdout.contains(expected),
