@@ -23,6 +23,33 @@ const WITHDRAWING: &str = "EE";
 
 /// Loads the Ottawa parties, subscribes every recipient, then deposits and
 /// revokes a withdrawal `scale.repeats` times, timing each deposit notice.
+/// Waits until the audit log has stopped growing for half a second: what the measurements
+/// before left to ship (a burst of durable steps) is in the log, so the notices' wait for
+/// their proofs is measured on a log at rest, not behind a backlog.
+async fn at_rest(suite: &LocalNode) -> Result<(), BenchError> {
+    use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
+    let mut audit = AuditServiceClient::new(suite.channel());
+    let deadline = Instant::now() + std::time::Duration::from_secs(300);
+    let (mut last, mut still) = (u64::MAX, 0);
+    while still < 5 {
+        let size = audit
+            .get_entries(au::GetEntriesRequest { start: 0, count: 1 })
+            .await?
+            .into_inner()
+            .tree_size;
+        if size == last {
+            still += 1;
+        } else {
+            (last, still) = (size, 0);
+        }
+        if Instant::now() > deadline {
+            return Err("the audit log did not come to rest within 300 s".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 pub(super) async fn measure(
     suite: &LocalNode,
     scale: Scale,
@@ -94,6 +121,7 @@ pub(super) async fn measure(
         let _ = r.await;
     }
 
+    at_rest(suite).await?;
     let state = StateCode::parse(WITHDRAWING).map_err(|e| e.to_string())?;
     let ministry = dev.bearer("ee-foreign-ministry", &[Permission::StateRecord(state)])?;
     let depositary = dev.bearer("depositary", &[Permission::DepositaryRecord])?;

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod checkpoint;
 mod error;
 mod fanout;
 mod history;
@@ -344,6 +345,9 @@ pub async fn run(args: &BenchArgs, treaty: &Path) -> Result<Report, BenchError> 
         "plaintext without TLS or tokens c=64 p50",
         without.percentile_ms(50),
     ));
+
+    progress(q, "how soon an acknowledged step is in a signed checkpoint");
+    figures.extend(checkpoint::measure(scale).await?);
 
     progress(q, "a notice fanned out to every other party's live stream");
     figures.extend(fanout::measure(&fsync, scale, ping[0].percentile_ms(50)).await?);

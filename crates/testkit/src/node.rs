@@ -38,9 +38,6 @@ pub fn start_instant() -> jiff::Timestamp {
 }
 
 fn builder(roles: Vec<Role>, clock: Arc<ManualClock>) -> LocalNodeBuilder {
-    // A notice carries the proof that its step is in a signed checkpoint, so a node that
-    // relays notices checkpoints soon; an audit log on its own checkpoints when a test asks.
-    let relays = roles.contains(&Role::Approvals);
     LocalNode::builder()
         .roles(roles)
         .clock(clock)
@@ -50,14 +47,11 @@ fn builder(roles: Vec<Role>, clock: Arc<ManualClock>) -> LocalNodeBuilder {
             c.drain = Duration::from_secs(2);
             c.scheduler_tick = Duration::from_millis(20);
             c.auth.issuer_keys = vec![crate::test_issuer_public_key()];
-            // Checkpoints add commitment entries to the log; a test of the log that counts
-            // its entries should not race them, so an audit-only test node checkpoints only
-            // when a test asks for it (`TestNode::start_configured` with `CHECKPOINTS_SOON`).
-            c.audit_log.interval = if relays {
-                CHECKPOINTS_SOON
-            } else {
-                Duration::from_secs(24 * 3600)
-            };
+            // Checkpoints add commitment entries to the log; a test that counts entries
+            // should not race them, so a test node checkpoints only when a test asks for it
+            // (`TestNode::start_configured` with `CHECKPOINTS_SOON`), or a proof is waited
+            // for (a notice's: the relay asks, and the log signs at once).
+            c.audit_log.interval = Duration::from_secs(24 * 3600);
         })
 }
 

@@ -178,7 +178,8 @@ impl Relay {
     /// `None` when shutdown came first.
     async fn proof(&self, sequence: u64) -> Option<npb::NoticeProof> {
         let started = tokio::time::Instant::now();
-        let mut backoff = FIRST_BACKOFF;
+        // The log signs soon when a proof is waited for: ask again soon.
+        let mut backoff = Duration::from_millis(2);
         loop {
             if self.shutdown.is_triggered() {
                 return None;
@@ -209,7 +210,11 @@ impl Relay {
             if !self.pause(backoff).await {
                 return None;
             }
-            backoff = (backoff * 2).min(cap);
+            // Not there yet within the first second: the log signs within milliseconds when
+            // asked, so keep asking as often; after that, back off.
+            if !(not_yet && waited < Duration::from_secs(1)) {
+                backoff = (backoff * 2).min(cap);
+            }
         }
     }
 

@@ -1,4 +1,5 @@
-//! The checkpointer: after the tree grows, it commits to every history's head and signs the
+//! The checkpointer: after the tree grows (at once when a proof is waited for, at most every
+//! `MIN_SPACING`; else after the interval), it commits to every history's head and signs the
 //! checkpoint that ends with that commitment (`store/checkpoint.rs`), keeps it outside the
 //! database too (the rollback guard), and publishes it to `GetCheckpoint` and the proofs.
 //!
@@ -37,6 +38,10 @@ pub struct LogSettings {
 /// The latest signed checkpoint, as the API serves it.
 pub type Latest = watch::Receiver<Option<Arc<Signed>>>;
 
+/// The least time between two checkpoints, however often one is wanted: each adds a
+/// commitment entry and a durable commit.
+pub const MIN_SPACING: Duration = Duration::from_millis(20);
+
 /// How many of the latest checkpoints stay in memory to prove histories against: a proved
 /// listing's later pages are pinned to its first page's checkpoint.
 pub const RECENT: usize = 16;
@@ -72,11 +77,20 @@ impl Recent {
 pub struct Checkpoints {
     pub latest: Latest,
     pub recent: Recent,
+    /// Someone waits for a leaf to be in a checkpoint: sign soon (see [`Checkpoints::want`]).
+    pub wanted: Arc<tokio::sync::Notify>,
     pub log_key: String,
     pub witnesses: Vec<String>,
 }
 
 impl Checkpoints {
+    /// Asks for the next checkpoint as soon as the tree has grown, instead of after the
+    /// interval: a notice waits for its step's proof. Never more often than once every
+    /// [`MIN_SPACING`], whoever asks.
+    pub fn want(&self) {
+        self.wanted.notify_one();
+    }
+
     /// The latest signed checkpoint, if any.
     pub fn latest(&self) -> Option<Arc<Signed>> {
         self.latest.borrow().clone()
@@ -262,14 +276,16 @@ pub fn spawn(
         recent.keep(latest.clone());
     }
     let (publish, watch) = watch::channel(latest);
+    let wanted = Arc::new(tokio::sync::Notify::new());
     let checkpoints = Checkpoints {
         latest: watch,
         recent: recent.clone(),
+        wanted: wanted.clone(),
         log_key: settings.key.verifier_key().to_owned(),
         witnesses: settings.witnesses.clone(),
     };
     let task = tokio::spawn(async move {
-        if let Err(e) = run(store, settings, heads, publish, recent, shutdown).await {
+        if let Err(e) = run(store, settings, heads, publish, recent, wanted, shutdown).await {
             tracing::error!(error = %e, "the checkpointer stopped: no new checkpoint will be signed until the audit service restarts");
         }
     });
@@ -282,8 +298,10 @@ async fn run(
     mut heads: Heads,
     publish: watch::Sender<Option<Arc<Signed>>>,
     recent: Recent,
+    wanted: Arc<tokio::sync::Notify>,
     shutdown: Shutdown,
 ) -> Result<(), AuditError> {
+    let mut last_signed = tokio::time::Instant::now();
     let actor = treaty_runtime::Caller::task(treaty_auth::ServiceName::Audit, TASK).actor;
     let mut grown = store.ledger().watch();
     loop {
@@ -298,8 +316,15 @@ async fn run(
         }
         tokio::select! {
             () = tokio::time::sleep(settings.interval) => {}
+            () = wanted.notified() => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(last_signed + MIN_SPACING) => {}
+                    () = shutdown.triggered() => return Ok(()),
+                }
+            }
             () = shutdown.triggered() => return Ok(()),
         }
+        last_signed = tokio::time::Instant::now();
         store.fold_durable(&mut heads)?;
         let Some(new) = store.checkpoint(&settings.key, &actor, &heads).await? else {
             continue;

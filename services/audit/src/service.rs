@@ -188,6 +188,18 @@ impl AuditService for AuditApi {
                 let signed = self.checkpoints.answer(&self.store, size).ok();
                 Ok(wire::inclusion(index, size, &p, signed.as_ref()))
             });
+        // Asked for in the latest checkpoint but not there yet (or not even logged): it is
+        // wanted in the next one, which the log then signs soon.
+        if q.tree_size.is_none()
+            && matches!(
+                proved,
+                Err(AuditError::NoCheckpoint
+                    | AuditError::SourceEntryNotLogged { .. }
+                    | AuditError::BeyondTree { .. })
+            )
+        {
+            self.checkpoints.want();
+        }
         answer(proved)
     }
 

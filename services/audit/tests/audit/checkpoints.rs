@@ -392,3 +392,62 @@ async fn the_log_refuses_to_start_from_a_database_restored_from_before_its_last_
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_proof_waited_for_makes_the_log_sign_soon_instead_of_on_its_schedule() {
+    // An audit-only test node signs on a daily schedule: only being asked makes it sign now.
+    let node = TestNode::start(vec![Role::Audit]).await;
+    let records = journal(SOURCE, &BALTIC_STEPS).await;
+    appender(&node)
+        .await
+        .append(append(SOURCE, "all", &records))
+        .await
+        .unwrap();
+    let ask = || pb::GetInclusionProofRequest {
+        tree_size: 0,
+        leaf: Some(pb::get_inclusion_proof_request::Leaf::SourceEntry(
+            pb::SourceEntryRef {
+                source: SOURCE.into(),
+                sequence: records.len() as u64,
+            },
+        )),
+    };
+    let mut audit = node.audit();
+    let proved = eventually("the entry in a signed checkpoint", async || {
+        audit
+            .get_inclusion_proof(ask())
+            .await
+            .ok()
+            .map(|p| p.into_inner())
+    })
+    .await;
+    assert_eq!(proved.leaf_index, records.len() as u64 - 1);
+    assert!(proved.tree_size > proved.leaf_index);
+    // It is that entry, in a checkpoint the log's key signed.
+    let (index, hashes, note) = read_tlog_proof(&proved.proof).unwrap();
+    let c = open(&note, &log_key(&node), &[]).unwrap();
+    verify_inclusion(index, c.size, &leaf_hash(&proved.leaf), &hashes, &c.root).unwrap();
+    let entry = Record::decode(&proved.leaf).unwrap();
+    assert_eq!(
+        entry.origin_record().unwrap().sequence,
+        records.len() as u64
+    );
+    // A source entry the log does not hold is NOT_FOUND, naming it.
+    let err = audit
+        .get_inclusion_proof(pb::GetInclusionProofRequest {
+            tree_size: 0,
+            leaf: Some(pb::get_inclusion_proof_request::Leaf::SourceEntry(
+                pb::SourceEntryRef {
+                    source: SOURCE.into(),
+                    sequence: 999,
+                },
+            )),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    assert_eq!(
+        treaty_testkit::reason(&err).as_deref(),
+        Some("SOURCE_ENTRY_NOT_LOGGED")
+    );
+}
