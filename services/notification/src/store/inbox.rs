@@ -142,7 +142,8 @@ impl NotificationStore {
                             notice_id: id,
                             recipient: &name,
                             cursor: delivery.cursor,
-                            acknowledged_at: now,
+                            // A receipt added later keeps the first acknowledgement's time.
+                            acknowledged_at: delivery.acknowledged_at.unwrap_or(now),
                             receipt: receipt.as_deref(),
                         },
                     },
