@@ -111,7 +111,16 @@ impl NotificationStore {
                 });
             }
             // A receipt is recorded once: with the first acknowledgement, or added to one
-            // made without; a later one changes nothing.
+            // made without; the same one again changes nothing, another is refused.
+            if let (Some(given), Some(held)) = (&cmd.receipt, &delivery.receipt)
+                && given != held
+            {
+                return refuse(NotificationError::BadReceipt {
+                    reason: format!(
+                        "{name} already gave a receipt of {id}; it is kept as first given"
+                    ),
+                });
+            }
             let receipt = match &cmd.receipt {
                 Some(r) if delivery.receipt.is_none() => {
                     let Some(registered) = RECIPIENT_KEYS.read(txn, name.as_bytes())? else {

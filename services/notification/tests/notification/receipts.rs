@@ -152,7 +152,33 @@ async fn a_recipient_signs_its_receipt_with_its_registered_key_and_the_receipt_g
             .receipt,
         signed
     );
-    // The key and the receipt reach the audit log.
+    // The same receipt again changes nothing; another one, even a valid one, is refused.
+    let again = n
+        .acknowledge(as_fr(ack(signed.clone())))
+        .await
+        .expect("the same receipt");
+    assert_eq!(again.into_inner().delivery.unwrap().receipt, signed);
+    let (other, _) = RecipientKey::generate("states/FR").unwrap();
+    n.register_recipient_key(as_fr(register(other.verifier_key())))
+        .await
+        .expect("France rotates its key");
+    let err = n
+        .acknowledge(as_fr(ack(other.sign(&received))))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["receipt"]);
+    assert!(
+        err.message().contains("kept as first given"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        delivery(&node, "apmbc-LT-1-deposit", "states/FR")
+            .await
+            .receipt,
+        signed
+    );
+    // The keys and the receipt reach the audit log.
     eventually("the receipt in the audit log", || async {
         let entries = node
             .audit()
