@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use treaty_auth::Permission;
 use treaty_node::LocalNode;
 use treaty_proto::audit::{self as au, audit_service_client::AuditServiceClient};
-use treaty_proto::registry::{self as reg, registry_service_client::RegistryServiceClient};
+use treaty_proto::registry::registry_service_client::RegistryServiceClient;
 
 use super::{BenchError, Figure, Scale, fig, percentile, target};
 
@@ -126,21 +126,11 @@ async fn measure_one(scale: Scale, waited_for: bool) -> Result<(Vec<Duration>, f
         tokio::time::sleep(offset).await;
         let state = ["FR", "DE", "NO", "SE"][(k % 4) as usize];
         registry
-            .set_approval_procedure(bearer.request(reg::SetApprovalProcedureRequest {
-                request_id: format!("bench-checkpoint-{k}"),
-                state: state.to_owned(),
-                procedure: Some(reg::ApprovalProcedure {
-                    chambers: vec![reg::Chamber {
-                        name: "parliament".to_owned(),
-                        threshold: Some(reg::Threshold {
-                            kind: reg::ThresholdKind::SimpleMajority.into(),
-                            ..Default::default()
-                        }),
-                    }],
-                    head_of_state_assent: k % 2 == 0,
-                    sources: vec!["treaty bench".to_owned()],
-                }),
-            }))
+            .set_approval_procedure(bearer.request(super::approval_procedure(
+                format!("bench-checkpoint-{k}"),
+                state,
+                k % 2 == 0,
+            )))
             .await
             .map_err(|e| format!("a step failed: {e}"))?;
         let answered = Instant::now();

@@ -373,21 +373,11 @@ async fn durable_steps(
     let run = run.to_owned();
     run_async(concurrency, scale.warmup, scale.window, move |i| {
         let mut c = client.clone();
-        let req = reg::SetApprovalProcedureRequest {
-            request_id: format!("bench-{run}-{concurrency}-{i}"),
-            state: states[(i as usize) % states.len()].to_owned(),
-            procedure: Some(reg::ApprovalProcedure {
-                chambers: vec![reg::Chamber {
-                    name: "parliament".to_owned(),
-                    threshold: Some(reg::Threshold {
-                        kind: reg::ThresholdKind::SimpleMajority.into(),
-                        ..Default::default()
-                    }),
-                }],
-                head_of_state_assent: i % 2 == 0,
-                sources: vec!["treaty bench".to_owned()],
-            }),
-        };
+        let req = approval_procedure(
+            format!("bench-{run}-{concurrency}-{i}"),
+            states[(i as usize) % states.len()],
+            i % 2 == 0,
+        );
         let req = bearer.request(req);
         async move {
             c.set_approval_procedure(req)
@@ -397,4 +387,28 @@ async fn durable_steps(
         }
     })
     .await
+}
+
+/// A `SetApprovalProcedure` of `state` (one chamber, simple majority, with or without the head
+/// of state's assent): the benchmark's durable step.
+fn approval_procedure(
+    request_id: String,
+    state: &str,
+    head_of_state_assent: bool,
+) -> reg::SetApprovalProcedureRequest {
+    reg::SetApprovalProcedureRequest {
+        request_id,
+        state: state.to_owned(),
+        procedure: Some(reg::ApprovalProcedure {
+            chambers: vec![reg::Chamber {
+                name: "parliament".to_owned(),
+                threshold: Some(reg::Threshold {
+                    kind: reg::ThresholdKind::SimpleMajority.into(),
+                    ..Default::default()
+                }),
+            }],
+            head_of_state_assent,
+            sources: vec!["treaty bench".to_owned()],
+        }),
+    }
 }

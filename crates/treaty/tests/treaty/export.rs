@@ -89,15 +89,7 @@ async fn exported() -> Exported {
             .unwrap();
         // Each batch is followed by its commitment entry and signed over.
         let want = range.end as u64 + batch + 1;
-        eventually(&format!("a checkpoint of {want}"), async || {
-            let c = audit
-                .get_checkpoint(pb::GetCheckpointRequest::default())
-                .await
-                .ok()?
-                .into_inner();
-            (c.tree_size >= want).then_some(())
-        })
-        .await;
+        checkpoint_of_at_least(&mut audit, want).await;
     }
     let export = data.path().join("export");
     let out = treaty(
@@ -118,6 +110,22 @@ async fn exported() -> Exported {
         data,
         export,
     }
+}
+
+/// The log's latest checkpoint, once it signs a tree of at least `size` leaves.
+pub(crate) async fn checkpoint_of_at_least(
+    audit: &mut AuditServiceClient<tonic::transport::Channel>,
+    size: u64,
+) -> pb::GetCheckpointResponse {
+    eventually(&format!("a checkpoint of at least {size}"), async || {
+        let c = audit
+            .get_checkpoint(pb::GetCheckpointRequest::default())
+            .await
+            .ok()?
+            .into_inner();
+        (c.tree_size >= size).then_some(c)
+    })
+    .await
 }
 
 /// Runs `treaty ARGS` with the data directory `data` (where the development log key is).

@@ -9,10 +9,10 @@ use std::path::Path;
 use treaty_auth::ServiceName;
 use treaty_proto::audit as pb;
 use treaty_proto::audit::audit_service_client::AuditServiceClient;
-use treaty_testkit::{TreatyProcess, dev_credentials, eventually};
+use treaty_testkit::{TreatyProcess, dev_credentials};
 use treaty_transparency::receipt::{Receipt, RecipientKey};
 
-use super::export::treaty;
+use super::export::{checkpoint_of_at_least, treaty};
 
 fn record(
     source: &str,
@@ -62,15 +62,7 @@ async fn append(
         })
         .await
         .unwrap();
-    eventually(&format!("a checkpoint of {size}"), async || {
-        let c = audit
-            .get_checkpoint(pb::GetCheckpointRequest::default())
-            .await
-            .ok()?
-            .into_inner();
-        (c.tree_size >= size).then_some(c)
-    })
-    .await
+    checkpoint_of_at_least(&mut audit, size).await
 }
 
 /// A log holding Lithuania's deposit, France's registered key and France's receipt of the

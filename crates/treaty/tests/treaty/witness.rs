@@ -12,7 +12,7 @@ use treaty_proto::audit::audit_service_client::AuditServiceClient;
 use treaty_testkit::{TreatyProcess, dev_credentials, eventually};
 use treaty_transparency::checkpoint::{open, open_witnessed};
 
-use super::export::{record, treaty};
+use super::export::{checkpoint_of_at_least, record, treaty};
 
 /// An audit service on loopback signing with the log key `log_key` (a file), keeping the
 /// cosignatures of the witness whose verifier key is in `witness`.
@@ -70,15 +70,7 @@ async fn append(
         })
         .await
         .unwrap();
-    eventually(&format!("a checkpoint over sequence {last}"), async || {
-        let c = audit
-            .get_checkpoint(pb::GetCheckpointRequest::default())
-            .await
-            .ok()?
-            .into_inner();
-        (c.tree_size > last).then_some(c.tree_size)
-    })
-    .await
+    checkpoint_of_at_least(audit, last + 1).await.tree_size
 }
 
 /// A witness process, killed (by its pid) when dropped.
